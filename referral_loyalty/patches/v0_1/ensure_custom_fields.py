@@ -1,0 +1,5 @@
+from referral_loyalty.install import ensure_setup
+
+
+def execute():
+	ensure_setup()
