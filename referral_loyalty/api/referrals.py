@@ -1,0 +1,70 @@
+"""Whitelisted endpoints for the till and the Desk: typed, permission-checked, rate-limited."""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+from frappe.rate_limiter import rate_limit
+from frappe.utils import today
+
+from referral_loyalty.rules.codes import display
+from referral_loyalty.services import access
+from referral_loyalty.services.codes import resolve_code, used_count
+from referral_loyalty.services.periods import copy_for, period_on
+from referral_loyalty.services.sharing import referral_summary
+
+CODE_CHECKS_PER_MINUTE = 30
+
+
+@frappe.whitelist(methods=["GET", "POST"])
+@rate_limit(limit=CODE_CHECKS_PER_MINUTE, seconds=60, ip_based=False)
+def check_code(code: str, company: str) -> dict:
+	"""Live check while the cashier types: valid or not, the referrer's first name only, and what
+	the new customer will get (the active period's copy in the user's language)."""
+	access.require_till_user(company)
+	try:
+		row = resolve_code(code, company)
+	except frappe.ValidationError as e:
+		frappe.clear_messages()
+		return {"valid": False, "message": str(e)}
+	referrer = frappe.db.get_value("Customer", row.customer, "customer_name") or ""
+	out = {
+		"valid": True,
+		"code": display(row.referral_code),
+		"referrer_first_name": referrer.split()[0] if referrer.split() else "",
+		"message": _("Valid code from {0}.").format(referrer.split()[0] if referrer.split() else _("a customer")),
+	}
+	if row.rl_usage_limit and used_count(row.name) >= row.rl_usage_limit:
+		out.update(valid=False, message=_("This referral code has reached its usage limit."))
+		return out
+	period = period_on(row.company, today())
+	if period:
+		copy = copy_for(period.name, frappe.local.lang)
+		out["offer"] = {
+			"title": copy.title if copy else period.title,
+			"description": copy.description if copy else "",
+			"terms": copy.terms if copy else "",
+			"image_url": copy.image_url if copy else "",
+		}
+	elif not (row.customer_offer or row.primary_offer):
+		out["message"] = _("Valid code, but no referral promotion is running today.")
+	return out
+
+
+@frappe.whitelist(methods=["GET", "POST"])
+def customer_referral_info(customer: str, company: str | None = None) -> dict:
+	"""A customer's own code, "X of Y used" and referral status (for the till and the Customer form)."""
+	access.require_customer_read(customer)
+	return referral_summary(customer, company)
+
+
+@frappe.whitelist(methods=["POST"])
+def create_code_for_customer(customer: str, company: str) -> dict:
+	"""Give one customer a code now (the till's "create code" button)."""
+	access.require_customer_read(customer)
+	if not frappe.has_permission("Referral Code", "create"):
+		frappe.throw(_("Not permitted to create referral codes."), frappe.PermissionError)
+	from referral_loyalty.services.codes import issue_code
+
+	issue_code(customer, company)
+	return referral_summary(customer, company)

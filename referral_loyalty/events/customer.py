@@ -1,0 +1,51 @@
+"""Customer doc_events: every path that creates a customer with a referral code enrols it once."""
+
+import frappe
+from frappe import _
+
+from referral_loyalty.services import codes as code_service
+from referral_loyalty.services import enrolment
+
+
+def before_validate(doc, method=None):
+	"""Runs before POS Awesome's own validate: what was typed becomes the stored canonical code,
+	or a clear error (nothing is saved)."""
+	if not doc.get("posa_referral_code"):
+		return
+	if not doc.is_new() and not doc.has_value_changed("posa_referral_code"):
+		return
+	company = doc.get("posa_referral_company") or None
+	code = code_service.resolve_code(doc.posa_referral_code, company)
+	doc.posa_referral_code = code.referral_code
+	if not company:
+		doc.posa_referral_company = code.company
+
+
+def after_insert(doc, method=None):
+	profile = frappe.flags.rl_pos_profile
+	if profile and doc.get("posa_referral_company") and frappe.db.get_value(
+		"POS Profile", profile, "rl_auto_create_referral_code"
+	):
+		code_service.issue_code(doc.name, doc.posa_referral_company)
+	if doc.get("posa_referral_code"):
+		_enrol(doc)
+
+
+def on_update(doc, method=None):
+	if doc.flags.in_insert or not doc.get("posa_referral_code"):
+		return
+	if doc.has_value_changed("posa_referral_code"):
+		_enrol(doc)
+
+
+def _enrol(doc):
+	result = enrolment.enrol(doc, doc.posa_referral_code, pos_profile=frappe.flags.rl_pos_profile)
+	doc.rl_referral = doc.rl_referral or result.referral
+	frappe.flags.rl_last_enrolment = result
+	if not frappe.flags.rl_quiet:
+		frappe.msgprint(
+			result.message,
+			title=_("Referral"),
+			indicator="red" if result.status == "Rejected" or result.reason else "green",
+			alert=True,
+		)

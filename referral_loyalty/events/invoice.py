@@ -1,0 +1,18 @@
+"""Sales Invoice and POS Invoice doc_events (not a class override: POS Awesome overrides POS Invoice)."""
+
+from referral_loyalty.services import qualification, reversal
+
+
+def on_submit(doc, method=None):
+	if doc.get("is_consolidated"):  # POS Invoices merged into a Sales Invoice were counted already
+		return
+	if doc.get("is_return"):
+		reversal.on_return(doc)
+	elif doc.get("customer"):
+		qualification.on_sale(doc)
+
+
+def on_cancel(doc, method=None):
+	if doc.get("is_consolidated"):
+		return
+	reversal.on_cancel(doc)

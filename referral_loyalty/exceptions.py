@@ -1,0 +1,35 @@
+"""Exceptions raised by referral_loyalty; each is a ValidationError so the request rolls back."""
+
+import frappe
+
+
+class ReferralError(frappe.ValidationError):
+	pass
+
+
+class InvalidReferralCode(ReferralError):
+	"""Unknown, malformed, disabled or other-company code: nothing is saved."""
+
+
+class ReferralCodeTypo(InvalidReferralCode):
+	"""Nine symbols whose check symbol does not match: almost surely a typo."""
+
+
+class PeriodOverlap(ReferralError):
+	pass
+
+
+class InvalidPeriodOffer(ReferralError):
+	pass
+
+
+class InvalidPeriodDates(ReferralError):
+	pass
+
+
+class DuplicateReferralCode(ReferralError):
+	pass
+
+
+class ReferralNotAllowed(frappe.PermissionError):
+	pass

@@ -1,0 +1,63 @@
+app_name = "referral_loyalty"
+app_title = "Referral Loyalty"
+app_publisher = "referral_loyalty contributors"
+app_description = "Customer referral program for ERPNext and POS Awesome"
+app_email = "dev@referral-loyalty.invalid"
+app_license = "gpl-3.0"
+
+required_apps = ["erpnext", "posawesome"]
+
+export_python_type_annotations = True
+
+after_install = "referral_loyalty.install.after_install"
+after_migrate = "referral_loyalty.install.after_migrate"
+before_uninstall = "referral_loyalty.install.before_uninstall"
+
+# POS Awesome owns these DocTypes and overrides neither; POS Invoice is left alone (POS Awesome
+# overrides it), invoices are reached through doc_events instead.
+override_doctype_class = {
+	"Referral Code": "referral_loyalty.overrides.referral_code.ReferralCode",
+	"POS Coupon": "referral_loyalty.overrides.pos_coupon.POSCoupon",
+}
+
+doc_events = {
+	"Customer": {
+		"before_validate": "referral_loyalty.events.customer.before_validate",
+		"after_insert": "referral_loyalty.events.customer.after_insert",
+		"on_update": "referral_loyalty.events.customer.on_update",
+	},
+	"Sales Invoice": {
+		"on_submit": "referral_loyalty.events.invoice.on_submit",
+		"on_cancel": "referral_loyalty.events.invoice.on_cancel",
+	},
+	"POS Invoice": {
+		"on_submit": "referral_loyalty.events.invoice.on_submit",
+		"on_cancel": "referral_loyalty.events.invoice.on_cancel",
+	},
+}
+
+override_whitelisted_methods = {
+	"posawesome.posawesome.api.customers.create_customer": "referral_loyalty.integrations.posawesome.create_customer",
+	"posawesome.posawesome.api.customer.create_customer": "referral_loyalty.integrations.posawesome.create_customer",
+	"posawesome.posawesome.api.offers.get_active_gift_coupons": "referral_loyalty.integrations.posawesome.get_active_gift_coupons",
+	"posawesome.posawesome.api.offers.get_pos_coupon": "referral_loyalty.integrations.posawesome.get_pos_coupon",
+}
+
+scheduler_events = {
+	"daily": ["referral_loyalty.services.expiry.expire_pending_referrals"],
+}
+
+page_js = {"posapp": "public/js/posapp_referrals.js"}
+
+doctype_js = {
+	"Customer": "public/js/customer.js",
+	"Referral Code": "public/js/referral_code.js",
+	"POS Profile": "public/js/pos_profile.js",
+}
+
+jinja = {
+	"methods": [
+		"referral_loyalty.services.sharing.referral_code_for",
+		"referral_loyalty.services.sharing.referral_qr_svg",
+	],
+}

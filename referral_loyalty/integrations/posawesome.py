@@ -1,0 +1,137 @@
+"""Wrappers of POS Awesome's whitelisted methods (hooked through override_whitelisted_methods).
+
+They call POS Awesome's own code and add what the referral program needs: one enrolment per
+customer (an offline replay returns the customer created the first time), the cashier told the
+outcome, "Auto Fetch Coupon Gifts" honoured, and no coupon or contact data of one customer
+returned for another.
+"""
+
+from __future__ import annotations
+
+import json
+
+import frappe
+from frappe import _
+from posawesome.posawesome.api import customers as posa_customers
+from posawesome.posawesome.api import offers as posa_offers
+
+from referral_loyalty.services import access
+from referral_loyalty.services.codes import find_code
+
+COUPON_FIELDS_FOR_TILL = ("name", "coupon_code", "coupon_type", "pos_offer", "customer", "company", "valid_from", "valid_upto", "used", "maximum_use")
+
+
+def _profile_name(pos_profile_doc) -> str | None:
+	if not pos_profile_doc:
+		return None
+	if isinstance(pos_profile_doc, str):
+		try:
+			pos_profile_doc = json.loads(pos_profile_doc)
+		except ValueError:
+			return pos_profile_doc if frappe.db.exists("POS Profile", pos_profile_doc) else None
+	return pos_profile_doc.get("name") if isinstance(pos_profile_doc, dict) else None
+
+
+def _replayed_customer(customer_name, referral_code, mobile_no, email_id):
+	"""The customer an earlier call already created from the same dialog data, if any."""
+	try:
+		code = find_code(referral_code)
+	except frappe.ValidationError:
+		return None
+	if not code:
+		return None
+	filters = {"customer_name": customer_name, "posa_referral_code": code.referral_code}
+	if mobile_no:
+		filters["mobile_no"] = mobile_no
+	if email_id:
+		filters["email_id"] = email_id
+	return frappe.db.get_value("Customer", filters, "name")
+
+
+@frappe.whitelist(methods=["POST"])
+def create_customer(customer_name, company, pos_profile_doc, referral_code=None, method="create", **kwargs):
+	mobile_no, email_id = kwargs.get("mobile_no"), kwargs.get("email_id")
+	if method == "create" and referral_code:
+		replayed = _replayed_customer(customer_name, referral_code, mobile_no, email_id)
+		if replayed:
+			frappe.has_permission("Customer", "read", doc=replayed, throw=True)
+			return _with_referral(frappe.get_doc("Customer", replayed))
+
+	frappe.flags.rl_source = "POS"
+	frappe.flags.rl_pos_profile = _profile_name(pos_profile_doc)
+	frappe.flags.rl_last_enrolment = None
+	try:
+		customer = posa_customers.create_customer(
+			customer_name=customer_name,
+			company=company,
+			pos_profile_doc=pos_profile_doc,
+			referral_code=referral_code,
+			method=method,
+			**kwargs,
+		)
+	finally:
+		frappe.flags.rl_source = None
+		frappe.flags.rl_pos_profile = None
+	return _with_referral(customer)
+
+
+def _with_referral(customer):
+	out = customer.as_dict()
+	result = frappe.flags.rl_last_enrolment
+	if result is None and customer.get("rl_referral"):
+		row = frappe.db.get_value("Referral", customer.rl_referral, ["name", "status", "reason"], as_dict=True)
+		out["rl_referral_outcome"] = row
+	elif result is not None:
+		out["rl_referral_outcome"] = result.as_dict()
+	return out
+
+
+def _auto_fetch_enabled(company: str) -> bool:
+	"""POS Awesome's "Auto Fetch Coupon Gifts" of the profile the user has open (read nowhere by
+	POS Awesome itself). With no open shift the profile the user is assigned to is used."""
+	profile = frappe.db.get_value(
+		"POS Opening Shift",
+		{"user": frappe.session.user, "company": company, "status": "Open", "docstatus": 1},
+		"pos_profile",
+		order_by="creation desc",
+	)
+	if not profile:
+		profile = frappe.db.get_value(
+			"POS Profile User", {"user": frappe.session.user, "parenttype": "POS Profile"}, "parent"
+		)
+	return bool(profile and frappe.db.get_value("POS Profile", profile, "posa_fetch_coupon"))
+
+
+@frappe.whitelist()
+def get_active_gift_coupons(customer: str, company: str):
+	access.require_till_user(company)
+	access.require_customer_read(customer)
+	if not _auto_fetch_enabled(company):
+		return []
+	codes = posa_offers.get_active_gift_coupons(customer, company)
+	if not codes:
+		return codes
+	withdrawn = set(
+		frappe.get_all(
+			"POS Coupon",
+			filters={"coupon_code": ("in", codes), "rl_withdrawn": 1},
+			pluck="coupon_code",
+		)
+	)
+	return [c for c in codes if c not in withdrawn]
+
+
+@frappe.whitelist()
+def get_pos_coupon(coupon: str, customer: str, company: str):
+	"""POS Awesome's coupon check, for a named customer only, without contact data."""
+	access.require_till_user(company)
+	if not customer:
+		frappe.throw(_("Select the customer before applying a coupon."))
+	access.require_customer_read(customer)
+	res = posa_offers.get_pos_coupon(coupon, customer, company)
+	found = res.get("coupon")
+	if found is not None:
+		if found.get("rl_withdrawn"):
+			return {"coupon": None, "msg": _("Sorry, this coupon code is no longer valid")}
+		res["coupon"] = {field: found.get(field) for field in COUPON_FIELDS_FOR_TILL}
+	return res

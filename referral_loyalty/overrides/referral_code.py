@@ -1,0 +1,69 @@
+"""POS Awesome's Referral Code, adopted: typo-proof codes, a usage limit and its derived use count."""
+
+import frappe
+from frappe import _
+from posawesome.posawesome.doctype.referral_code.referral_code import (
+	ReferralCode as POSAwesomeReferralCode,
+)
+
+from referral_loyalty.exceptions import DuplicateReferralCode, InvalidReferralCode
+from referral_loyalty.rules import codes
+from referral_loyalty.services import offers as offer_checks
+from referral_loyalty.services.codes import new_unique_code, used_count
+
+
+class ReferralCode(POSAwesomeReferralCode):
+	def autoname(self):
+		if self.referral_code:
+			parsed = codes.parse(self.referral_code)
+			if parsed.kind == codes.CodeKind.INVALID:
+				frappe.throw(
+					_("Referral code {0} is not a valid code.").format(frappe.bold(self.referral_code)),
+					exc=InvalidReferralCode,
+				)
+			self.referral_code = parsed.canonical
+		else:
+			self.referral_code = new_unique_code()
+		super().autoname()
+
+	def validate(self):
+		super().validate()
+		if (self.rl_usage_limit or 0) < 0:
+			frappe.throw(_("Usage Limit cannot be negative."), exc=InvalidReferralCode)
+		if not self.disabled:
+			other = frappe.db.get_value(
+				"Referral Code",
+				{"customer": self.customer, "company": self.company, "disabled": 0, "name": ("!=", self.name)},
+			)
+			if other:
+				frappe.throw(
+					_("Customer {0} already has referral code {1} for company {2}.").format(
+						frappe.bold(self.customer), frappe.bold(other), frappe.bold(self.company)
+					),
+					exc=DuplicateReferralCode,
+				)
+		for fieldname in ("customer_offer", "primary_offer"):
+			if self.get(fieldname):
+				offer_checks.validate_reward_offer(self.get(fieldname), self.company, self.meta.get_label(fieldname))
+
+	def on_update(self):
+		if not self.disabled and not frappe.db.get_value("Customer", self.customer, "rl_referral_code"):
+			frappe.db.set_value("Customer", self.customer, "rl_referral_code", self.name, update_modified=False)
+
+	def on_trash(self):
+		frappe.db.set_value(
+			"Customer", {"rl_referral_code": self.name}, "rl_referral_code", None, update_modified=False
+		)
+
+	@property
+	def rl_usage(self) -> str:
+		if self.is_new():
+			return ""
+		used = used_count(self.name)
+		if self.rl_usage_limit:
+			return _("{0} of {1} used").format(used, self.rl_usage_limit)
+		return _("{0} used").format(used)
+
+	@property
+	def rl_display_code(self) -> str:
+		return codes.display(self.referral_code or "")

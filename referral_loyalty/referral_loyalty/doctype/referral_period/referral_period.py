@@ -1,0 +1,89 @@
+# Copyright (c) 2026, referral_loyalty contributors
+# For license information, please see license.txt
+
+import frappe
+from frappe import _
+from frappe.model.document import Document
+from frappe.utils import getdate
+
+from referral_loyalty.exceptions import InvalidPeriodDates, PeriodOverlap
+from referral_loyalty.rules import rewards
+from referral_loyalty.rules.periods import first_overlap
+from referral_loyalty.services.offers import validate_reward_offer
+from referral_loyalty.services.periods import PERIOD_FIELDS, span_of
+
+
+class ReferralPeriod(Document):
+	def validate(self):
+		self.validate_dates()
+		self.validate_numbers()
+		self.validate_offers()
+		self.validate_copy()
+		self.validate_overlap()
+
+	def validate_dates(self):
+		if getdate(self.to_date) < getdate(self.from_date):
+			frappe.throw(
+				_("To Date {0} is before From Date {1}.").format(
+					frappe.format(self.to_date, "Date"), frappe.format(self.from_date, "Date")
+				),
+				exc=InvalidPeriodDates,
+				title=_("Invalid Dates"),
+			)
+
+	def validate_numbers(self):
+		for fieldname in ("referrer_cap", "referee_reward_limit", "qualify_within_days", "min_purchase_amount"):
+			if (self.get(fieldname) or 0) < 0:
+				frappe.throw(_("{0} cannot be negative.").format(_(self.meta.get_label(fieldname))))
+
+	def validate_offers(self):
+		if self.qualification == rewards.ON_ENROLMENT:
+			self.min_purchase_amount = 0
+			self.qualify_within_days = 0
+		needed = rewards.required_offers(self.reward_mode)
+		for fieldname in ("referee_offer", "referrer_offer"):
+			label = _(self.meta.get_label(fieldname))
+			if fieldname not in needed:
+				self.set(fieldname, None)
+				continue
+			if not self.get(fieldname):
+				frappe.throw(
+					_("{0} is required for reward mode {1}.").format(label, _(self.reward_mode)),
+					title=_("Missing Offer"),
+				)
+			validate_reward_offer(self.get(fieldname), self.company, label)
+
+	def validate_copy(self):
+		seen = set()
+		for row in self.copy:
+			if row.language in seen:
+				frappe.throw(_("Row {0}: copy for language {1} is entered twice.").format(row.idx, row.language))
+			seen.add(row.language)
+
+	def validate_overlap(self):
+		if not self.enabled:
+			return
+		others = frappe.get_all(
+			"Referral Period",
+			filters={
+				"company": self.company,
+				"enabled": 1,
+				"name": ("!=", self.name or ""),
+				"from_date": ("<=", self.to_date),
+				"to_date": (">=", self.from_date),
+			},
+			fields=PERIOD_FIELDS,
+		)
+		clash = first_overlap(span_of(self), [span_of(o) for o in others])
+		if clash:
+			other = next(o for o in others if o.name == clash.name)
+			frappe.throw(
+				_("This period overlaps {0} ({1} to {2}) of company {3}; enabled periods of one company cannot overlap.").format(
+					frappe.bold(other.title or other.name),
+					frappe.format(other.from_date, "Date"),
+					frappe.format(other.to_date, "Date"),
+					self.company,
+				),
+				exc=PeriodOverlap,
+				title=_("Overlapping Periods"),
+			)

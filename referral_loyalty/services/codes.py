@@ -1,0 +1,114 @@
+"""Referral Code look-up and issue: the one place that turns typed text into a code row."""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+
+from referral_loyalty.exceptions import InvalidReferralCode, ReferralCodeTypo
+from referral_loyalty.rules import codes
+from referral_loyalty.rules.eligibility import QUALIFIED
+
+CODE_FIELDS = (
+	"name",
+	"referral_code",
+	"customer",
+	"company",
+	"campaign",
+	"customer_offer",
+	"primary_offer",
+	"disabled",
+	"rl_usage_limit",
+)
+
+
+def new_unique_code(attempts: int = 20) -> str:
+	for _attempt in range(attempts):
+		code = codes.generate_code()
+		if not frappe.db.exists("Referral Code", {"referral_code": code}):
+			return code
+	frappe.throw(_("Could not generate a unique referral code; please try again."))
+
+
+def find_code(raw: str | None):
+	"""The Referral Code row for what was typed, or None. Raises only for a check-symbol typo or
+	text that can never be a code."""
+	parsed = codes.parse(raw)
+	if parsed.kind == codes.CodeKind.NEW:
+		return frappe.db.get_value("Referral Code", {"referral_code": parsed.canonical}, CODE_FIELDS, as_dict=True)
+	if parsed.kind == codes.CodeKind.LEGACY:
+		return frappe.db.get_value(
+			"Referral Code", {"referral_code": parsed.canonical}, CODE_FIELDS, as_dict=True
+		) or frappe.db.get_value("Referral Code", {"name": str(raw).strip()}, CODE_FIELDS, as_dict=True)
+	if parsed.problem == "check_symbol":
+		# A legacy code typed by hand may look like a new one: try it as stored before calling it a typo.
+		row = frappe.db.get_value("Referral Code", {"referral_code": str(raw).strip()}, CODE_FIELDS, as_dict=True)
+		if row:
+			return row
+		frappe.throw(
+			_("Referral code {0} has a typo: please check each symbol.").format(frappe.bold(_clip(raw))),
+			exc=ReferralCodeTypo,
+			title=_("Invalid Referral Code"),
+		)
+	if parsed.problem == "empty":
+		return None
+	frappe.throw(
+		_("{0} is not a referral code.").format(frappe.bold(_clip(raw))),
+		exc=InvalidReferralCode,
+		title=_("Invalid Referral Code"),
+	)
+
+
+def resolve_code(raw: str | None, company: str | None = None):
+	"""The usable Referral Code row for what was typed, or a clear error (nothing is saved)."""
+	row = find_code(raw)
+	if not row:
+		frappe.throw(
+			_("Referral code {0} does not exist.").format(frappe.bold(_clip(raw))),
+			exc=InvalidReferralCode,
+			title=_("Invalid Referral Code"),
+		)
+	if row.disabled:
+		frappe.throw(
+			_("Referral code {0} is disabled.").format(frappe.bold(codes.display(row.referral_code))),
+			exc=InvalidReferralCode,
+			title=_("Invalid Referral Code"),
+		)
+	if company and row.company != company:
+		frappe.throw(
+			_("Referral code {0} belongs to another company.").format(frappe.bold(codes.display(row.referral_code))),
+			exc=InvalidReferralCode,
+			title=_("Invalid Referral Code"),
+		)
+	return row
+
+
+def used_count(code_name: str) -> int:
+	"""Qualified referrals of a code: derived from the Referral ledger, never stored."""
+	return frappe.db.count("Referral", {"referral_code": code_name, "status": QUALIFIED})
+
+
+def code_of_customer(customer: str, company: str | None = None):
+	filters = {"customer": customer, "disabled": 0}
+	if company:
+		filters["company"] = company
+	rows = frappe.get_all("Referral Code", filters=filters, fields=CODE_FIELDS, order_by="creation asc", limit=1)
+	return rows[0] if rows else None
+
+
+def issue_code(customer: str, company: str, campaign: str | None = None) -> str:
+	"""The customer's code for the company, created when missing (safe to call again)."""
+	existing = frappe.db.get_value("Referral Code", {"customer": customer, "company": company, "disabled": 0})
+	if existing:
+		return existing
+	doc = frappe.new_doc("Referral Code")
+	doc.customer = customer
+	doc.company = company
+	doc.campaign = campaign
+	doc.insert(ignore_permissions=True)
+	return doc.name
+
+
+def _clip(raw) -> str:
+	text = str(raw or "")
+	return text if len(text) <= 40 else text[:40] + "…"

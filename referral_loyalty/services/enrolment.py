@@ -1,0 +1,173 @@
+"""A new customer with a referral code → one Referral (and the referee's coupon)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import frappe
+from frappe import _
+from frappe.query_builder import DocType
+from frappe.query_builder.functions import Count
+from frappe.utils import flt, getdate, today
+
+from referral_loyalty.rules import eligibility, rewards
+from referral_loyalty.rules.codes import display
+from referral_loyalty.rules.eligibility import EnrolmentFacts, Identity
+from referral_loyalty.rules.periods import qualify_by
+from referral_loyalty.services import coupons, qualification
+from referral_loyalty.services.codes import resolve_code, used_count
+from referral_loyalty.services.periods import period_on
+from referral_loyalty.services.reasons import reason_label
+
+
+@dataclass
+class EnrolmentResult:
+	referral: str
+	status: str
+	reason: str | None
+	referee_coupon: str | None
+	message: str
+
+	def as_dict(self):
+		return dict(self.__dict__)
+
+
+def lock_code(code_name: str) -> None:
+	"""Serialise everything that counts against one code: enrolments and qualifications."""
+	frappe.db.get_value("Referral Code", code_name, "name", for_update=True)
+
+
+def current_source() -> str:
+	if frappe.flags.rl_source:
+		return frappe.flags.rl_source
+	if frappe.flags.in_import or frappe.flags.in_data_import:
+		return "Import"
+	request = getattr(frappe.local, "request", None)
+	if request and request.path.startswith("/api/resource"):
+		return "API"
+	return "Desk"
+
+
+def _earlier_referee_identities(code_name: str, referee: str) -> tuple[Identity, ...]:
+	referral = DocType("Referral")
+	customer = DocType("Customer")
+	rows = (
+		frappe.qb.from_(referral)
+		.join(customer)
+		.on(customer.name == referral.referee)
+		.select(customer.mobile_no, customer.email_id)
+		.where((referral.referral_code == code_name) & (referral.referee != referee))
+		.run(as_dict=True)
+	)
+	return tuple(Identity.of(r.mobile_no, r.email_id) for r in rows)
+
+
+def _has_submitted_invoices(customer: str) -> bool:
+	return any(
+		frappe.db.exists(doctype, {"customer": customer, "docstatus": 1}) for doctype in ("Sales Invoice", "POS Invoice")
+	)
+
+
+def enrol(customer, raw_code: str, source: str | None = None, pos_profile: str | None = None) -> EnrolmentResult:
+	"""Enrol ``customer`` (a Customer document) with the code it brought. Safe to call again:
+	the referee already having a Referral returns that one."""
+	code = resolve_code(raw_code, customer.get("posa_referral_company") or None)
+	lock_code(code.name)
+
+	existing = frappe.db.get_value(
+		"Referral", {"referee": customer.name}, ["name", "status", "reason", "referee_coupon", "referral_code"], as_dict=True
+	)
+	if existing:
+		if existing.referral_code == code.name:  # a replay: the same enrolment again
+			return _result(existing.name, existing.status, existing.reason, existing.referee_coupon)
+		return EnrolmentResult(
+			existing.name,
+			existing.status,
+			eligibility.ALREADY_REFERRED,
+			None,
+			reason_label(eligibility.ALREADY_REFERRED),
+		)
+
+	enrolled_on = getdate(today())
+	period = period_on(code.company, enrolled_on)
+	referrer = frappe.db.get_value("Customer", code.customer, ["mobile_no", "email_id"], as_dict=True) or {}
+	facts = EnrolmentFacts(
+		referee=customer.name,
+		referrer=code.customer,
+		referee_identity=Identity.of(customer.get("mobile_no"), customer.get("email_id")),
+		referrer_identity=Identity.of(referrer.get("mobile_no"), referrer.get("email_id")),
+		earlier_referee_identities=_earlier_referee_identities(code.name, customer.name),
+		already_referred=False,
+		has_submitted_invoices=_has_submitted_invoices(customer.name),
+		code_usage_limit=code.rl_usage_limit or 0,
+		code_used=used_count(code.name),
+		has_active_period=bool(period),
+		code_has_own_offers=bool(code.customer_offer or code.primary_offer),
+	)
+	reason = eligibility.enrolment_reason(facts)
+
+	referral = frappe.new_doc("Referral")
+	referral.update(
+		{
+			"referee": customer.name,
+			"referral_code": code.name,
+			"referrer": code.customer,
+			"company": code.company,
+			"status": eligibility.REJECTED if reason else eligibility.PENDING,
+			"reason": reason,
+			"enrolled_on": enrolled_on,
+			"source": source or current_source(),
+			"pos_profile": pos_profile,
+			"enrolment_period": period.name if period else None,
+			"referral_period": period.name if period else None,
+		}
+	)
+	if period and (period.qualification == rewards.ON_FIRST_PURCHASE):
+		referral.qualify_by = qualify_by(enrolled_on, period.qualify_within_days or 0)
+		referral.min_purchase_amount = flt(period.min_purchase_amount)
+	referral.insert(ignore_permissions=True)
+	frappe.db.set_value("Customer", customer.name, "rl_referral", referral.name, update_modified=False)
+
+	if not reason:
+		plan = qualification.reward_plan_for(code, period)
+		if plan.referee_offer and _referee_may_be_rewarded(period, customer.name):
+			referral.db_set(
+				"referee_coupon",
+				coupons.issue(referral, rewards.REFEREE, plan.referee_offer, customer.name, referral.qualify_by),
+			)
+		if period and period.qualification == rewards.ON_ENROLMENT:
+			qualification.credit(referral, code, qualified_on=enrolled_on, invoice=None)
+	return _result(referral.name, referral.status, referral.reason, referral.referee_coupon)
+
+
+def _referee_may_be_rewarded(period, referee: str) -> bool:
+	"""The period's referee reward limit (times one referee can be rewarded in it; 0 = no limit)."""
+	if not period or not period.referee_reward_limit:
+		return True
+	coupon, referral = DocType("POS Coupon"), DocType("Referral")
+	rewarded = (
+		frappe.qb.from_(coupon)
+		.join(referral)
+		.on(referral.name == coupon.rl_referral)
+		.select(Count("*"))
+		.where(
+			(coupon.customer == referee)
+			& (coupon.rl_side == rewards.REFEREE)
+			& (referral.enrolment_period == period.name)
+		)
+		.run()[0][0]
+	)
+	return rewarded < period.referee_reward_limit
+
+
+def _result(name, status, reason, referee_coupon) -> EnrolmentResult:
+	if status == eligibility.REJECTED:
+		message = _("Referral not accepted: {0}").format(reason_label(reason))
+	elif referee_coupon:
+		code = frappe.db.get_value("POS Coupon", referee_coupon, "coupon_code")
+		message = _("Referral accepted. Welcome coupon {0} issued.").format(display(code or ""))
+	elif status == eligibility.QUALIFIED:
+		message = _("Referral accepted and qualified.")
+	else:
+		message = _("Referral accepted. The referrer is rewarded after the first qualifying purchase.")
+	return EnrolmentResult(name, status, reason, referee_coupon, message)

@@ -1,0 +1,97 @@
+"""A submitted sale → the referee's referral Qualified / Rejected / Expired (+ the referrer's coupon)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import frappe
+from frappe.utils import flt, getdate
+
+from referral_loyalty.rules import eligibility, rewards
+from referral_loyalty.rules.eligibility import CapFacts, PurchaseFacts
+from referral_loyalty.rules.rewards import Offers, RewardPlan
+from referral_loyalty.services import coupons
+from referral_loyalty.services.periods import get_period, period_on
+
+
+def reward_plan_for(code, period) -> RewardPlan:
+	"""Offers on the code override the period's; the period's mode decides who is rewarded."""
+	period_offers = Offers(period.referee_offer, period.referrer_offer) if period else None
+	offers = rewards.effective_offers(Offers(code.customer_offer, code.primary_offer), period_offers)
+	return rewards.reward_plan(period.reward_mode if period else rewards.DOUBLE_SIDED, offers)
+
+
+def pending_referral_of(customer: str) -> str | None:
+	"""The hot-path check on every sale: one query on the unique ``referee`` index."""
+	return frappe.db.get_value("Referral", {"referee": customer, "status": eligibility.PENDING}, "name")
+
+
+def on_sale(invoice) -> None:
+	referral_name = pending_referral_of(invoice.customer)
+	if referral_name:
+		qualify(referral_name, invoice)
+
+
+def qualify(referral_name: str, invoice) -> None:
+	from referral_loyalty.services.enrolment import lock_code
+
+	code_name = frappe.db.get_value("Referral", referral_name, "referral_code")
+	lock_code(code_name)  # lock order everywhere: code, then referral
+	referral = frappe.get_doc("Referral", referral_name, for_update=True)
+	if referral.status != eligibility.PENDING:
+		return  # another till got there first, or a replayed submit
+
+	outcome = eligibility.purchase_outcome(
+		PurchaseFacts(
+			posting_date=getdate(invoice.posting_date),
+			net_amount=Decimal(str(flt(invoice.base_net_total))),
+			min_purchase_amount=Decimal(str(flt(referral.min_purchase_amount))),
+			qualify_by=getdate(referral.qualify_by) if referral.qualify_by else None,
+		)
+	)
+	if outcome.status is None:
+		return
+	_set_invoice(referral, invoice)
+	if outcome.status == eligibility.EXPIRED:
+		referral.status = eligibility.EXPIRED
+		referral.reason = outcome.reason
+		referral.save(ignore_permissions=True)
+		return
+	code = frappe.db.get_value("Referral Code", code_name, ("name", "customer_offer", "primary_offer", "rl_usage_limit"), as_dict=True)
+	credit(referral, code, qualified_on=getdate(invoice.posting_date), invoice=invoice)
+
+
+def credit(referral, code, qualified_on, invoice) -> None:
+	"""Credit a referral to the period active on ``qualified_on`` (under the code lock the caller
+	holds), or reject it when a cap or the usage limit is reached."""
+	period = period_on(referral.company, qualified_on) or get_period(referral.enrolment_period)
+	caps = CapFacts(
+		referrer_cap=(period.referrer_cap or 0) if period else 0,
+		referrer_qualified_in_period=frappe.db.count(
+			"Referral", {"referrer": referral.referrer, "referral_period": period.name, "status": eligibility.QUALIFIED}
+		)
+		if period
+		else 0,
+		code_usage_limit=code.rl_usage_limit or 0,
+		code_used=frappe.db.count("Referral", {"referral_code": code.name, "status": eligibility.QUALIFIED}),
+	)
+	reason = eligibility.cap_reason(caps)
+	referral.referral_period = period.name if period else referral.referral_period
+	if reason:
+		referral.status = eligibility.REJECTED
+		referral.reason = reason
+		referral.save(ignore_permissions=True)
+		return
+	referral.status = eligibility.QUALIFIED
+	referral.reason = None
+	referral.qualified_on = qualified_on
+	referral.save(ignore_permissions=True)
+	plan = reward_plan_for(code, period)
+	if plan.referrer_offer:
+		referral.db_set("referrer_coupon", coupons.issue(referral, rewards.REFERRER, plan.referrer_offer, referral.referrer))
+		referral.db_set("referrer_reward_status", "Issued")
+
+
+def _set_invoice(referral, invoice) -> None:
+	referral.qualifying_invoice_type = invoice.doctype
+	referral.qualifying_invoice = invoice.name

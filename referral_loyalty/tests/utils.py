@@ -1,0 +1,210 @@
+"""Shared set-up for the site tests: one test shop (company, item, coupon-based offers), and
+helpers that create periods, customers and invoices the way a shop would."""
+
+from __future__ import annotations
+
+import frappe
+from frappe.tests.utils import FrappeTestCase
+from frappe.utils import add_days, getdate
+
+COMPANY = "RL Test Shop"
+ABBR = "RLTS"
+OTHER_COMPANY = "RL Other Shop"
+ITEM = "RL Test Item"
+REFEREE_OFFER = "RL Welcome 10%"
+REFERRER_OFFER = "RL Thanks 15%"
+INFLUENCER_OFFER = "RL Influencer 25%"
+
+
+def ensure_fiscal_years(*years: int) -> None:
+	for year in years:
+		name = str(year)
+		if frappe.db.exists("Fiscal Year", {"year_start_date": f"{year}-01-01"}):
+			continue
+		frappe.get_doc(
+			{"doctype": "Fiscal Year", "year": name, "year_start_date": f"{year}-01-01", "year_end_date": f"{year}-12-31"}
+		).insert(ignore_permissions=True)
+
+
+def ensure_company(name: str = COMPANY, abbr: str = ABBR) -> str:
+	if not frappe.db.exists("Company", name):
+		frappe.get_doc(
+			{
+				"doctype": "Company",
+				"company_name": name,
+				"abbr": abbr,
+				"default_currency": "USD",
+				"country": "United States",
+				"chart_of_accounts": "Standard",
+			}
+		).insert(ignore_permissions=True)
+	return name
+
+
+def ensure_item() -> str:
+	if not frappe.db.exists("Item", ITEM):
+		group = frappe.db.get_value("Item Group", {"is_group": 0}, "name") or "All Item Groups"
+		frappe.get_doc(
+			{
+				"doctype": "Item",
+				"item_code": ITEM,
+				"item_name": ITEM,
+				"item_group": group,
+				"stock_uom": "Nos",
+				"is_stock_item": 0,
+				"is_sales_item": 1,
+			}
+		).insert(ignore_permissions=True)
+	return ITEM
+
+
+def ensure_offer(title: str, company: str = COMPANY, percent: float = 10, coupon_based: int = 1) -> str:
+	if not frappe.db.exists("POS Offer", title):
+		frappe.get_doc(
+			{
+				"doctype": "POS Offer",
+				"title": title,
+				"company": company,
+				"apply_on": "Transaction",
+				"offer": "Grand Total",
+				"discount_type": "Discount Percentage",
+				"discount_percentage": percent,
+				"coupon_based": coupon_based,
+				"auto": 0,
+				"valid_from": "2024-01-01",
+				"description": title,
+			}
+		).insert(ignore_permissions=True)
+	return title
+
+
+def ensure_shop() -> None:
+	"""Idempotent base data, committed once so parallel processes see it too."""
+	if frappe.db.exists("POS Offer", INFLUENCER_OFFER) and frappe.db.exists("Company", OTHER_COMPANY):
+		return
+	ensure_fiscal_years(2025, 2026, 2027)
+	ensure_company()
+	ensure_company(OTHER_COMPANY, "RLOS")
+	ensure_item()
+	ensure_offer(REFEREE_OFFER, percent=10)
+	ensure_offer(REFERRER_OFFER, percent=15)
+	ensure_offer("RL Not Coupon", coupon_based=0)
+	ensure_offer("RL Other Company Offer", company=OTHER_COMPANY)
+	ensure_offer(INFLUENCER_OFFER, percent=25)
+	frappe.db.commit()  # nosemgrep: base test data must be visible to the parallel-process tests
+
+
+class ReferralTestCase(FrappeTestCase):
+	"""Each test runs inside a savepoint that is rolled back afterwards."""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		ensure_shop()
+
+	def setUp(self):
+		frappe.set_user("Administrator")
+		frappe.flags.rl_quiet = True
+		frappe.db.savepoint("rl_test")
+		frappe.db.delete("Referral Period", {"company": ("in", (COMPANY, OTHER_COMPANY))})
+
+	def on(self, day):
+		"""Run as on ``day`` (the clock ticks, so modified timestamps stay distinct)."""
+		return self.freeze_time(f"{day} 10:00:00", tick=True)
+
+	def tearDown(self):
+		frappe.set_user("Administrator")
+		frappe.db.rollback(save_point="rl_test")
+		frappe.flags.rl_quiet = False
+
+
+def make_period(from_date, to_date, company: str = COMPANY, **kw):
+	values = {
+		"doctype": "Referral Period",
+		"title": kw.pop("title", f"Period {from_date}"),
+		"company": company,
+		"enabled": 1,
+		"from_date": from_date,
+		"to_date": to_date,
+		"reward_mode": "Double-sided",
+		"qualification": "On first purchase",
+		"min_purchase_amount": 50,
+		"qualify_within_days": 30,
+		"referee_offer": REFEREE_OFFER,
+		"referrer_offer": REFERRER_OFFER,
+		"referrer_cap": 0,
+		"referee_reward_limit": 1,
+	}
+	values.update(kw)
+	return frappe.get_doc(values).insert(ignore_permissions=True)
+
+
+_counter = {"n": 0}
+
+
+def make_customer(name: str | None = None, code: str | None = None, mobile=None, email=None, company=COMPANY):
+	_counter["n"] += 1
+	doc = frappe.get_doc(
+		{
+			"doctype": "Customer",
+			"customer_name": name or f"RL Customer {frappe.generate_hash(length=8)}",
+			"customer_type": "Individual",
+			"customer_group": frappe.db.get_value("Customer Group", {"is_group": 0}, "name") or "All Customer Groups",
+			"territory": frappe.db.get_value("Territory", {"is_group": 0}, "name") or "All Territories",
+			"mobile_no": mobile,
+			"email_id": email,
+			"posa_referral_code": code,
+			"posa_referral_company": company if code else None,
+		}
+	)
+	doc.insert(ignore_permissions=True)
+	return doc
+
+
+def make_referrer(usage_limit: int = 0, **kw):
+	customer = make_customer(**kw)
+	code = frappe.get_doc(
+		{"doctype": "Referral Code", "customer": customer.name, "company": kw.get("company", COMPANY), "rl_usage_limit": usage_limit}
+	).insert(ignore_permissions=True)
+	return customer, code
+
+
+def make_invoice(customer: str, amount: float, posting_date=None, submit=True, doctype="Sales Invoice", company=COMPANY, **kw):
+	posting_date = getdate(posting_date or frappe.utils.today())
+	inv = frappe.get_doc(
+		{
+			"doctype": doctype,
+			"customer": customer,
+			"company": company,
+			"posting_date": posting_date,
+			"set_posting_time": 1,
+			"due_date": add_days(posting_date, 30),
+			"currency": "USD",
+			"items": [{"item_code": ITEM, "qty": 1, "rate": amount}],
+			**kw,
+		}
+	)
+	inv.insert(ignore_permissions=True)
+	if submit:
+		inv.submit()
+	return inv
+
+
+def make_return(original, amount: float, submit=True):
+	from erpnext.controllers.sales_and_purchase_return import make_return_doc
+
+	ret = make_return_doc(original.doctype, original.name)
+	ret.set_posting_time = 1
+	ret.posting_date = frappe.utils.today()
+	ret.posting_time = frappe.utils.nowtime()
+	ret.items[0].qty = -1
+	ret.items[0].rate = amount
+	ret.insert(ignore_permissions=True)
+	if submit:
+		ret.submit()
+	return ret
+
+
+def referral_of(customer: str):
+	name = frappe.db.get_value("Referral", {"referee": customer})
+	return frappe.get_doc("Referral", name) if name else None
