@@ -1,0 +1,62 @@
+# Shared by scripts/*.sh: where the bench is, who owns it, and how to run bench as that user.
+BENCH_DIR=/home/frappe/frappe-bench
+BENCH_USER=frappe
+TEST_SITE=test_referral.localhost
+DEV_SITE=referral.localhost
+APP=referral_loyalty
+REPO_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BENCH_PATH="/home/$BENCH_USER/.local/bin:/home/$BENCH_USER/bench-cli/bin:/usr/local/bin:/usr/bin:/bin"
+
+as_bench() {
+	# Run a shell command as the bench user, inside the bench folder (bench refuses root).
+	if [ "$(id -un)" = "$BENCH_USER" ]; then
+		(cd "$BENCH_DIR" && env PATH="$BENCH_PATH" CI=1 bash -c "$1")
+	else
+		runuser -u "$BENCH_USER" -- env -i HOME="/home/$BENCH_USER" PATH="$BENCH_PATH" CI=1 LANG=C.UTF-8 \
+			bash -c "cd '$BENCH_DIR' && $1"
+	fi
+}
+
+ensure_services() {
+	# MariaDB and Redis on 127.0.0.1, started here when they do not answer.
+	if ! mysqladmin -h127.0.0.1 -uroot ping >/dev/null 2>&1; then
+		echo "MariaDB does not answer; starting it"
+		start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd
+		for _ in $(seq 60); do mysqladmin -h127.0.0.1 -uroot ping >/dev/null 2>&1 && break; sleep 1; done
+	fi
+	mysqladmin -h127.0.0.1 -uroot ping >/dev/null 2>&1 || { echo "ERROR: MariaDB did not start"; return 1; }
+	if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+		echo "Redis does not answer; starting it"
+		mkdir -p /var/lib/redis /var/log/redis
+		redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no \
+			--dir /var/lib/redis --logfile /var/log/redis/ci.log
+		for _ in $(seq 30); do redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 && break; sleep 1; done
+	fi
+	redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || { echo "ERROR: Redis did not start"; return 1; }
+}
+
+link_checkout() {
+	# Put this checkout into the bench as apps/referral_loyalty (a copy owned by the bench user,
+	# so a checkout the bench user cannot read still works) and make it importable.
+	local dest="$BENCH_DIR/apps/$APP"
+	if [ "$(readlink -f "$REPO_DIR")" != "$(readlink -f "$dest")" ]; then
+		[ -L "$dest" ] && rm -f "$dest"
+		mkdir -p "$dest"
+		rsync -a --delete --exclude .git --exclude artifacts --exclude '__pycache__' --exclude '*.egg-info' \
+			"$REPO_DIR/" "$dest/"
+		chown -R "$BENCH_USER:$BENCH_USER" "$dest"
+	fi
+	grep -qx "$APP" "$BENCH_DIR/sites/apps.txt" || { sed -i -e '$a\' "$BENCH_DIR/sites/apps.txt"; echo "$APP" >>"$BENCH_DIR/sites/apps.txt"; }
+	as_bench "env/bin/python -c 'import $APP' 2>/dev/null || env/bin/python -m pip install -q -e apps/$APP --no-deps"
+	as_bench "env/bin/python -c 'import hypothesis, pytest, freezegun' 2>/dev/null || env/bin/python -m pip install -q 'hypothesis>=6.100' 'pytest>=8' 'freezegun>=1.2'"
+}
+
+ensure_db_admin() {
+	# A MariaDB account bench can use to create sites (root here has no password and TCP logins
+	# would make bench prompt for one).
+	mysql -uroot -e "CREATE USER IF NOT EXISTS 'bench_admin'@'localhost' IDENTIFIED BY 'bench_admin';
+		CREATE USER IF NOT EXISTS 'bench_admin'@'127.0.0.1' IDENTIFIED BY 'bench_admin';
+		GRANT ALL PRIVILEGES ON *.* TO 'bench_admin'@'localhost' WITH GRANT OPTION;
+		GRANT ALL PRIVILEGES ON *.* TO 'bench_admin'@'127.0.0.1' WITH GRANT OPTION;" 2>/dev/null || true
+}
+DB_ADMIN_ARGS="--db-root-username bench_admin --db-root-password bench_admin"

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# The test command: link this checkout into the bench, install or migrate it on the test site,
+# run the site tests (FrappeTestCase, with CI=1) and the rules-core tests, print both counts,
+# and exit non-zero on any failure or when no site test ran.
+set -uo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+mkdir -p "$REPO_DIR/artifacts"
+LOG="$REPO_DIR/artifacts/site-tests.log"
+
+if [ ! -x "$BENCH_DIR/env/bin/python" ] || [ ! -d "$BENCH_DIR/apps/posawesome" ]; then
+	echo "ERROR: no bench with frappe, erpnext and posawesome at $BENCH_DIR."
+	echo "Create it first with: bash scripts/setup.sh"
+	exit 1
+fi
+ensure_services || exit 1
+link_checkout || { echo "ERROR: could not link the checkout into the bench"; exit 1; }
+
+if [ ! -d "$BENCH_DIR/sites/$TEST_SITE" ]; then
+	echo "Creating test site $TEST_SITE"
+	ensure_db_admin
+	as_bench "bench new-site $TEST_SITE --admin-password admin $DB_ADMIN_ARGS --install-app erpnext --install-app posawesome" ||
+		{ echo "ERROR: could not create $TEST_SITE"; exit 1; }
+fi
+as_bench "bench --site $TEST_SITE set-config allow_tests true >/dev/null"
+if as_bench "bench --site $TEST_SITE list-apps" | grep -q "^$APP"; then
+	as_bench "bench --site $TEST_SITE migrate --skip-search-index >/dev/null" || { echo "ERROR: migrate failed"; exit 1; }
+else
+	as_bench "bench --site $TEST_SITE install-app $APP" || { echo "ERROR: install-app failed"; exit 1; }
+fi
+as_bench "bench --site $TEST_SITE execute frappe.db.get_single_value --args \"['System Settings', 'setup_complete']\"" | grep -q 1 ||
+	as_bench "bench --site $TEST_SITE execute erpnext.setup.utils.before_tests >/dev/null"
+as_bench "bench --site $TEST_SITE clear-cache"
+
+echo "== rules core (pure Python, no site) =="
+as_bench "cd apps/$APP && ../../env/bin/python -m pytest -q -p no:cacheprovider tests" | tee "$REPO_DIR/artifacts/core-tests.log"
+core_rc=${PIPESTATUS[0]}
+core_line=$(grep -E "^[0-9]+ passed|[0-9]+ (passed|failed)" "$REPO_DIR/artifacts/core-tests.log" | tail -1)
+core_passed=$(echo "$core_line" | grep -oE "[0-9]+ passed" | grep -oE "[0-9]+" || echo 0)
+core_failed=$(echo "$core_line" | grep -oE "[0-9]+ (failed|error)" | grep -oE "[0-9]+" | paste -sd+ | bc 2>/dev/null || echo 0)
+
+echo "== site tests (bench run-tests --app $APP on $TEST_SITE) =="
+as_bench "bench --site $TEST_SITE run-tests --app $APP" 2>&1 | tee "$LOG"
+site_rc=${PIPESTATUS[0]}
+site_ran=$(grep -oE "^Ran [0-9]+ test" "$LOG" | tail -1 | grep -oE "[0-9]+" || echo 0)
+site_bad=$(grep -oE "^FAILED \((failures|errors)=[0-9]+(, (failures|errors)=[0-9]+)?" "$LOG" | grep -oE "[0-9]+" | paste -sd+ | bc 2>/dev/null || echo 0)
+site_skipped=$(grep -oE "skipped=[0-9]+" "$LOG" | tail -1 | grep -oE "[0-9]+" || echo 0)
+[ -z "$site_bad" ] && site_bad=0
+[ -z "$core_failed" ] && core_failed=0
+
+echo
+echo "rules core: ${core_passed:-0} passed, ${core_failed} failed"
+echo "site tests: ran ${site_ran:-0}, ${site_bad} failed or errored, ${site_skipped} skipped"
+passed=$(( ${core_passed:-0} + ${site_ran:-0} - site_bad - site_skipped ))
+failed=$(( core_failed + site_bad ))
+echo "total: ${passed} passed, ${failed} failed, ${site_skipped} skipped"
+
+if [ "${site_ran:-0}" -eq 0 ]; then echo "ERROR: no site test ran"; exit 1; fi
+if [ "$core_rc" -ne 0 ] || [ "$site_rc" -ne 0 ] || [ "$failed" -ne 0 ]; then exit 1; fi
+exit 0
