@@ -47,7 +47,8 @@ link_checkout() {
 		chown -R "$BENCH_USER:$BENCH_USER" "$dest"
 	fi
 	grep -qx "$APP" "$BENCH_DIR/sites/apps.txt" || { sed -i -e '$a\' "$BENCH_DIR/sites/apps.txt"; echo "$APP" >>"$BENCH_DIR/sites/apps.txt"; }
-	as_bench "env/bin/python -c 'import $APP' 2>/dev/null || env/bin/python -m pip install -q -e apps/$APP --no-deps"
+	# (re)install editable every time: the path pip records must be this bench's apps/ folder
+	as_bench "env/bin/python -m pip install -q -e apps/$APP --no-deps"
 	as_bench "env/bin/python -c 'import hypothesis, pytest, freezegun' 2>/dev/null || env/bin/python -m pip install -q 'hypothesis>=6.100' 'pytest>=8' 'freezegun>=1.2'"
 }
 

@@ -9,6 +9,7 @@ from referral_loyalty.tests.utils import (
 	COMPANY,
 	INFLUENCER_OFFER,
 	OTHER_COMPANY,
+	POS_PROFILE,
 	REFEREE_OFFER,
 	REFERRER_OFFER,
 	ReferralTestCase,
@@ -17,6 +18,7 @@ from referral_loyalty.tests.utils import (
 	make_period,
 	make_referrer,
 	make_return,
+	open_till,
 	referral_of,
 )
 
@@ -294,11 +296,23 @@ class TestQualification(ReferralTestCase):
 		self.buy(b, 100, "2026-03-10")
 		self.assertEqual(referral_of(b.name).reason, "CODE_USAGE_LIMIT_REACHED")
 
-	def test_pos_invoice_qualifies_through_doc_events(self):
+	def test_pos_invoice_qualifies_and_cancel_reverses(self):
 		referee = self.enrol()
-		profile = frappe.db.get_value("POS Profile", {"company": COMPANY})
-		if not profile:
-			self.skipTest("no POS Profile for the test company")
+		with self.on("2026-03-08"):
+			open_till()
+			inv = make_invoice(
+				referee.name,
+				100,
+				"2026-03-08",
+				doctype="POS Invoice",
+				pos_profile=POS_PROFILE,
+				payments=[{"mode_of_payment": "Cash", "amount": 100}],
+			)
+		referral = referral_of(referee.name)
+		self.assertEqual((referral.status, referral.qualifying_invoice_type, referral.qualifying_invoice), ("Qualified", "POS Invoice", inv.name))
+		inv.reload()
+		inv.cancel()
+		self.assertEqual(referral_of(referee.name).status, "Reversed")
 
 	def test_replays_create_nothing_twice(self):
 		referee = self.enrol()
@@ -323,7 +337,7 @@ class TestReversalAndExpiry(ReferralTestCase):
 		self.referrer, self.code = make_referrer()
 		with self.on("2026-03-05"):
 			self.referee = make_customer(code=self.code.referral_code)
-			self.invoice = make_invoice(self.referee.name, 100, "2026-03-05")
+			self.invoice = make_invoice(self.referee.name, 100, "2026-03-05", qty=10)
 		self.referral = referral_of(self.referee.name)
 		self.assertEqual(self.referral.status, "Qualified")
 
@@ -350,10 +364,10 @@ class TestReversalAndExpiry(ReferralTestCase):
 
 	def test_partial_return_above_minimum_keeps_then_below_reverses(self):
 		with self.on("2026-03-06"):
-			make_return(self.invoice, 40)  # keeps 60 >= 50
+			make_return(self.invoice, 4)  # keeps 60 >= 50
 		self.assertEqual(referral_of(self.referee.name).status, "Qualified")
 		with self.on("2026-03-07"):
-			make_return(self.invoice, 20)  # keeps 40 < 50
+			make_return(self.invoice, 2)  # keeps 40 < 50
 		referral = referral_of(self.referee.name)
 		self.assertEqual((referral.status, referral.reason), ("Reversed", "RETURNED_BELOW_MINIMUM"))
 

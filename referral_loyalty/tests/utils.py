@@ -78,9 +78,62 @@ def ensure_offer(title: str, company: str = COMPANY, percent: float = 10, coupon
 	return title
 
 
+POS_PROFILE = "RL Test Till"
+
+
+def ensure_pos_profile() -> str:
+	if frappe.db.exists("POS Profile", POS_PROFILE):
+		return POS_PROFILE
+	cash_account = frappe.db.get_value("Account", {"company": COMPANY, "account_type": "Cash", "is_group": 0})
+	if not frappe.db.exists("Mode of Payment Account", {"parent": "Cash", "company": COMPANY}):
+		mop = frappe.get_doc("Mode of Payment", "Cash")
+		mop.append("accounts", {"company": COMPANY, "default_account": cash_account})
+		mop.save(ignore_permissions=True)
+	company = frappe.get_cached_doc("Company", COMPANY)
+	frappe.get_doc(
+		{
+			"doctype": "POS Profile",
+			"name": POS_PROFILE,
+			"__newname": POS_PROFILE,
+			"company": COMPANY,
+			"warehouse": frappe.db.get_value("Warehouse", {"company": COMPANY, "is_group": 0}),
+			"cost_center": company.cost_center,
+			"write_off_account": company.write_off_account
+			or frappe.db.get_value("Account", {"company": COMPANY, "account_type": "Round Off", "is_group": 0}),
+			"write_off_cost_center": company.cost_center,
+			"currency": "USD",
+			"selling_price_list": "Standard Selling",
+			"payments": [{"mode_of_payment": "Cash", "default": 1}],
+			"posa_fetch_coupon": 1,
+			"rl_auto_create_referral_code": 1,
+		}
+	).insert(ignore_permissions=True)
+	return POS_PROFILE
+
+
+def open_till(profile: str = POS_PROFILE, user: str = "Administrator"):
+	"""An open POS Opening Entry for the profile (ERPNext refuses POS Invoices without one)."""
+	existing = frappe.db.get_value("POS Opening Entry", {"pos_profile": profile, "user": user, "status": "Open", "docstatus": 1})
+	if existing:
+		return existing
+	entry = frappe.get_doc(
+		{
+			"doctype": "POS Opening Entry",
+			"pos_profile": profile,
+			"company": COMPANY,
+			"user": user,
+			"period_start_date": frappe.utils.now_datetime(),
+			"posting_date": frappe.utils.today(),
+			"balance_details": [{"mode_of_payment": "Cash", "opening_amount": 0}],
+		}
+	).insert(ignore_permissions=True)
+	entry.submit()
+	return entry.name
+
+
 def ensure_shop() -> None:
 	"""Idempotent base data, committed once so parallel processes see it too."""
-	if frappe.db.exists("POS Offer", INFLUENCER_OFFER) and frappe.db.exists("Company", OTHER_COMPANY):
+	if frappe.db.exists("POS Profile", POS_PROFILE):
 		return
 	ensure_fiscal_years(2025, 2026, 2027)
 	ensure_company()
@@ -91,6 +144,7 @@ def ensure_shop() -> None:
 	ensure_offer("RL Not Coupon", coupon_based=0)
 	ensure_offer("RL Other Company Offer", company=OTHER_COMPANY)
 	ensure_offer(INFLUENCER_OFFER, percent=25)
+	ensure_pos_profile()
 	frappe.db.commit()  # nosemgrep: base test data must be visible to the parallel-process tests
 
 
@@ -169,7 +223,9 @@ def make_referrer(usage_limit: int = 0, **kw):
 	return customer, code
 
 
-def make_invoice(customer: str, amount: float, posting_date=None, submit=True, doctype="Sales Invoice", company=COMPANY, **kw):
+def make_invoice(
+	customer: str, amount: float, posting_date=None, submit=True, doctype="Sales Invoice", company=COMPANY, qty=1, **kw
+):
 	posting_date = getdate(posting_date or frappe.utils.today())
 	inv = frappe.get_doc(
 		{
@@ -180,7 +236,7 @@ def make_invoice(customer: str, amount: float, posting_date=None, submit=True, d
 			"set_posting_time": 1,
 			"due_date": add_days(posting_date, 30),
 			"currency": "USD",
-			"items": [{"item_code": ITEM, "qty": 1, "rate": amount}],
+			"items": [{"item_code": ITEM, "qty": qty, "rate": amount / qty}],
 			**kw,
 		}
 	)
@@ -190,15 +246,15 @@ def make_invoice(customer: str, amount: float, posting_date=None, submit=True, d
 	return inv
 
 
-def make_return(original, amount: float, submit=True):
+def make_return(original, qty: float, submit=True):
+	"""Return ``qty`` units of the original's first line."""
 	from erpnext.controllers.sales_and_purchase_return import make_return_doc
 
 	ret = make_return_doc(original.doctype, original.name)
 	ret.set_posting_time = 1
 	ret.posting_date = frappe.utils.today()
 	ret.posting_time = frappe.utils.nowtime()
-	ret.items[0].qty = -1
-	ret.items[0].rate = amount
+	ret.items[0].qty = -qty
 	ret.insert(ignore_permissions=True)
 	if submit:
 		ret.submit()
