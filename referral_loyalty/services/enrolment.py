@@ -100,7 +100,7 @@ def enrol(customer, raw_code: str, source: str | None = None, pos_profile: str |
 		already_referred=False,
 		has_submitted_invoices=_has_submitted_invoices(customer.name),
 		code_usage_limit=code.rl_usage_limit or 0,
-		code_used=used_count(code.name),
+		code_used=used_count(code.name, for_update=True),
 		has_active_period=bool(period),
 		code_has_own_offers=bool(code.customer_offer or code.primary_offer),
 	)

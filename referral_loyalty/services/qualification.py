@@ -11,6 +11,7 @@ from referral_loyalty.rules import eligibility, rewards
 from referral_loyalty.rules.eligibility import CapFacts, PurchaseFacts
 from referral_loyalty.rules.rewards import Offers, RewardPlan
 from referral_loyalty.services import coupons
+from referral_loyalty.services.codes import count_referrals, used_count
 from referral_loyalty.services.periods import get_period, period_on
 
 
@@ -67,13 +68,13 @@ def credit(referral, code, qualified_on, invoice) -> None:
 	period = period_on(referral.company, qualified_on) or get_period(referral.enrolment_period)
 	caps = CapFacts(
 		referrer_cap=(period.referrer_cap or 0) if period else 0,
-		referrer_qualified_in_period=frappe.db.count(
-			"Referral", {"referrer": referral.referrer, "referral_period": period.name, "status": eligibility.QUALIFIED}
+		referrer_qualified_in_period=count_referrals(
+			True, referrer=referral.referrer, referral_period=period.name, status=eligibility.QUALIFIED
 		)
 		if period
 		else 0,
 		code_usage_limit=code.rl_usage_limit or 0,
-		code_used=frappe.db.count("Referral", {"referral_code": code.name, "status": eligibility.QUALIFIED}),
+		code_used=used_count(code.name, for_update=True),
 	)
 	reason = eligibility.cap_reason(caps)
 	referral.referral_period = period.name if period else referral.referral_period

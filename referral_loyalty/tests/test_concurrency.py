@@ -1,0 +1,114 @@
+"""Concurrent tills against MariaDB: separate OS processes, each with its own connection, submit
+the first sales of referees of one capped code at the same moment."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import frappe
+from frappe.tests.utils import FrappeTestCase
+from frappe.utils import today
+
+from referral_loyalty.tests.utils import (
+	COMPANY,
+	ensure_shop,
+	make_customer,
+	make_invoice,
+	make_period,
+	make_referrer,
+)
+
+PROCESSES = 8
+CAP = 3
+
+CHILD = r"""
+import json, sys, time
+import frappe
+site, sites_path, invoice, start_at = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
+frappe.init(site=site, sites_path=sites_path)
+frappe.connect()
+frappe.set_user("Administrator")
+frappe.flags.rl_quiet = True
+doc = frappe.get_doc("Sales Invoice", invoice)
+time.sleep(max(0.0, start_at - time.time()))
+result = {"invoice": invoice}
+try:
+	doc.submit()
+	frappe.db.commit()
+	result["ok"] = True
+except Exception as e:
+	frappe.db.rollback()
+	result.update(ok=False, error=f"{type(e).__name__}: {e}")
+finally:
+	frappe.destroy()
+print("RESULT " + json.dumps(result), flush=True)
+"""
+
+
+class TestConcurrentTills(FrappeTestCase):
+	def setUp(self):
+		ensure_shop()
+		frappe.flags.rl_quiet = True
+		frappe.db.delete("Referral Period", {"company": COMPANY})
+		self.period = make_period(today(), today(), title="Concurrency", referrer_cap=CAP, min_purchase_amount=10)
+		self.referrer, self.code = make_referrer()
+		self.referees = [make_customer(code=self.code.referral_code) for _ in range(PROCESSES)]
+		self.invoices = [make_invoice(r.name, 100, submit=False) for r in self.referees]
+		frappe.db.commit()  # nosemgrep: the other processes must see the set-up
+
+	def tearDown(self):
+		customers = [self.referrer.name] + [r.name for r in self.referees]
+		invoices = [i.name for i in self.invoices]
+		referrals = frappe.get_all("Referral", {"referrer": self.referrer.name}, pluck="name")
+		for doctype, filters in (
+			("GL Entry", {"voucher_no": ("in", invoices)}),
+			("Payment Ledger Entry", {"voucher_no": ("in", invoices)}),
+			("Sales Invoice Item", {"parent": ("in", invoices)}),
+			("Sales Invoice", {"name": ("in", invoices)}),
+			("POS Coupon", {"rl_referral": ("in", referrals or [""])}),
+			("Referral", {"name": ("in", referrals or [""])}),
+			("Referral Code", {"customer": self.referrer.name}),
+			("Referral Period", {"name": self.period.name}),
+			("Dynamic Link", {"link_doctype": "Customer", "link_name": ("in", customers)}),
+			("Customer", {"name": ("in", customers)}),
+		):
+			frappe.db.delete(doctype, filters)
+		frappe.db.commit()  # nosemgrep: undo the committed set-up
+		frappe.flags.rl_quiet = False
+
+	def test_eight_tills_one_capped_code(self):
+		sites_path = os.path.abspath(frappe.get_site_path(".."))
+		start_at = time.time() + 4  # all children connected and waiting by then
+		children = [
+			subprocess.Popen(
+				[sys.executable, "-c", CHILD, frappe.local.site, sites_path, inv.name, str(start_at)],
+				cwd=sites_path,
+				stdout=subprocess.PIPE,
+				stderr=subprocess.PIPE,
+				text=True,
+			)
+			for inv in self.invoices
+		]
+		results = []
+		for child in children:
+			out, err = child.communicate(timeout=300)
+			lines = [line for line in out.splitlines() if line.startswith("RESULT ")]
+			self.assertTrue(lines, f"child printed no result: {out[-2000:]} {err[-2000:]}")
+			results.append(json.loads(lines[-1][len("RESULT ") :]))
+
+		failed = [r for r in results if not r["ok"]]
+		self.assertEqual(failed, [], "no sale may fail because of the referral cap")
+		frappe.db.rollback()  # see the children's commits
+		submitted = frappe.db.count("Sales Invoice", {"name": ("in", [i.name for i in self.invoices]), "docstatus": 1})
+		self.assertEqual(submitted, PROCESSES)
+		rows = frappe.get_all("Referral", {"referrer": self.referrer.name}, ["status", "reason", "referral_period"])
+		qualified = [r for r in rows if r.status == "Qualified"]
+		rejected = [r for r in rows if r.status == "Rejected"]
+		self.assertEqual(len(qualified), CAP)
+		self.assertEqual(len(rejected), PROCESSES - CAP)
+		self.assertTrue(all(r.reason == "REFERRER_CAP_REACHED" for r in rejected))
+		self.assertEqual(
+			frappe.db.count("POS Coupon", {"customer": self.referrer.name, "rl_side": "Referrer"}), CAP
+		)
