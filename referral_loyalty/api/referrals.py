@@ -17,7 +17,7 @@ CODE_CHECKS_PER_MINUTE = 30
 
 
 @frappe.whitelist(methods=["GET", "POST"])
-@rate_limit(limit=CODE_CHECKS_PER_MINUTE, seconds=60, ip_based=False)
+@rate_limit(limit=CODE_CHECKS_PER_MINUTE, seconds=60)
 def check_code(code: str, company: str) -> dict:
 	"""Live check while the cashier types: valid or not, the referrer's first name only, and what
 	the new customer will get (the active period's copy in the user's language)."""
