@@ -158,9 +158,7 @@ def before_uninstall():
 			if name:
 				frappe.delete_doc("Custom Field", name, ignore_permissions=True, force=True)
 	for doctype, fieldname, prop, _value, _type in PROPERTY_SETTERS:
-		frappe.db.delete(
-			"Property Setter", {"doc_type": doctype, "field_name": fieldname, "property": prop}
-		)
+		frappe.db.delete("Property Setter", {"doc_type": doctype, "field_name": fieldname, "property": prop})
 	for doctype, _columns, index_name in INDEXES:
 		if frappe.db.has_index(f"tab{doctype}", index_name):
 			frappe.db.sql_ddl(f"ALTER TABLE `tab{doctype}` DROP INDEX `{index_name}`")

@@ -47,13 +47,19 @@ site_skipped=$(grep -oE "skipped=[0-9]+" "$LOG" | tail -1 | grep -oE "[0-9]+" ||
 [ -z "$site_bad" ] && site_bad=0
 [ -z "$core_failed" ] && core_failed=0
 
+echo "== install-app / uninstall-app on a scratch site =="
+bash "$REPO_DIR/scripts/check_install_cycle.sh" | tee "$REPO_DIR/artifacts/install-cycle.log"
+cycle_rc=${PIPESTATUS[0]}
+cycle_passed=$([ "$cycle_rc" -eq 0 ] && echo 1 || echo 0)
+
 echo
 echo "rules core: ${core_passed:-0} passed, ${core_failed} failed"
+echo "install cycle: ${cycle_passed} passed, $((1 - cycle_passed)) failed"
 echo "site tests: ran ${site_ran:-0}, ${site_bad} failed or errored, ${site_skipped} skipped"
-passed=$(( ${core_passed:-0} + ${site_ran:-0} - site_bad - site_skipped ))
-failed=$(( core_failed + site_bad ))
+passed=$(( ${core_passed:-0} + ${site_ran:-0} - site_bad - site_skipped + cycle_passed ))
+failed=$(( core_failed + site_bad + 1 - cycle_passed ))
 echo "total: ${passed} passed, ${failed} failed, ${site_skipped} skipped"
 
 if [ "${site_ran:-0}" -eq 0 ]; then echo "ERROR: no site test ran"; exit 1; fi
-if [ "$core_rc" -ne 0 ] || [ "$site_rc" -ne 0 ] || [ "$failed" -ne 0 ]; then exit 1; fi
+if [ "$core_rc" -ne 0 ] || [ "$site_rc" -ne 0 ] || [ "$cycle_rc" -ne 0 ] || [ "$failed" -ne 0 ]; then exit 1; fi
 exit 0

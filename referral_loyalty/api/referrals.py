@@ -32,7 +32,9 @@ def check_code(code: str, company: str) -> dict:
 		"valid": True,
 		"code": display(row.referral_code),
 		"referrer_first_name": referrer.split()[0] if referrer.split() else "",
-		"message": _("Valid code from {0}.").format(referrer.split()[0] if referrer.split() else _("a customer")),
+		"message": _("Valid code from {0}.").format(
+			referrer.split()[0] if referrer.split() else _("a customer")
+		),
 	}
 	if row.rl_usage_limit and used_count(row.name) >= row.rl_usage_limit:
 		out.update(valid=False, message=_("This referral code has reached its usage limit."))

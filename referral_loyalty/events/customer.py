@@ -23,8 +23,10 @@ def before_validate(doc, method=None):
 
 def after_insert(doc, method=None):
 	profile = frappe.flags.rl_pos_profile
-	if profile and doc.get("posa_referral_company") and frappe.db.get_value(
-		"POS Profile", profile, "rl_auto_create_referral_code"
+	if (
+		profile
+		and doc.get("posa_referral_company")
+		and frappe.db.get_value("POS Profile", profile, "rl_auto_create_referral_code")
 	):
 		code_service.issue_code(doc.name, doc.posa_referral_company)
 	if doc.get("posa_referral_code"):

@@ -18,7 +18,18 @@ from posawesome.posawesome.api import offers as posa_offers
 from referral_loyalty.services import access
 from referral_loyalty.services.codes import find_code
 
-COUPON_FIELDS_FOR_TILL = ("name", "coupon_code", "coupon_type", "pos_offer", "customer", "company", "valid_from", "valid_upto", "used", "maximum_use")
+COUPON_FIELDS_FOR_TILL = (
+	"name",
+	"coupon_code",
+	"coupon_type",
+	"pos_offer",
+	"customer",
+	"company",
+	"valid_from",
+	"valid_upto",
+	"used",
+	"maximum_use",
+)
 
 
 def _profile_name(pos_profile_doc) -> str | None:
@@ -79,7 +90,9 @@ def _with_referral(customer):
 	out = customer.as_dict()
 	result = frappe.flags.rl_last_enrolment
 	if result is None and customer.get("rl_referral"):
-		row = frappe.db.get_value("Referral", customer.rl_referral, ["name", "status", "reason"], as_dict=True)
+		row = frappe.db.get_value(
+			"Referral", customer.rl_referral, ["name", "status", "reason"], as_dict=True
+		)
 		out["rl_referral_outcome"] = row
 	elif result is not None:
 		out["rl_referral_outcome"] = result.as_dict()

@@ -33,7 +33,12 @@ class ReferralCode(POSAwesomeReferralCode):
 		if not self.disabled:
 			other = frappe.db.get_value(
 				"Referral Code",
-				{"customer": self.customer, "company": self.company, "disabled": 0, "name": ("!=", self.name)},
+				{
+					"customer": self.customer,
+					"company": self.company,
+					"disabled": 0,
+					"name": ("!=", self.name),
+				},
 			)
 			if other:
 				frappe.throw(
@@ -44,11 +49,15 @@ class ReferralCode(POSAwesomeReferralCode):
 				)
 		for fieldname in ("customer_offer", "primary_offer"):
 			if self.get(fieldname):
-				offer_checks.validate_reward_offer(self.get(fieldname), self.company, self.meta.get_label(fieldname))
+				offer_checks.validate_reward_offer(
+					self.get(fieldname), self.company, self.meta.get_label(fieldname)
+				)
 
 	def on_update(self):
 		if not self.disabled and not frappe.db.get_value("Customer", self.customer, "rl_referral_code"):
-			frappe.db.set_value("Customer", self.customer, "rl_referral_code", self.name, update_modified=False)
+			frappe.db.set_value(
+				"Customer", self.customer, "rl_referral_code", self.name, update_modified=False
+			)
 
 	def on_trash(self):
 		frappe.db.set_value(

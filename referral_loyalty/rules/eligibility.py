@@ -33,7 +33,13 @@ ENROLMENT_REASONS = (
 )
 QUALIFICATION_REASONS = (QUALIFY_WINDOW_EXPIRED, REFERRER_CAP_REACHED, CODE_USAGE_LIMIT_REACHED)
 REVERSAL_REASONS = (INVOICE_CANCELLED, RETURNED_BELOW_MINIMUM)
-ALL_REASONS = (*ENROLMENT_REASONS, REFERRER_CAP_REACHED, QUALIFY_WINDOW_EXPIRED, MANUALLY_REJECTED, *REVERSAL_REASONS)
+ALL_REASONS = (
+	*ENROLMENT_REASONS,
+	REFERRER_CAP_REACHED,
+	QUALIFY_WINDOW_EXPIRED,
+	MANUALLY_REJECTED,
+	*REVERSAL_REASONS,
+)
 
 PENDING = "Pending"
 QUALIFIED = "Qualified"
@@ -68,7 +74,9 @@ class Identity:
 		return cls(normalise_mobile(mobile), normalise_email(email))
 
 	def matches(self, other: Identity) -> bool:
-		return bool((self.mobile and self.mobile == other.mobile) or (self.email and self.email == other.email))
+		return bool(
+			(self.mobile and self.mobile == other.mobile) or (self.email and self.email == other.email)
+		)
 
 
 @dataclass(frozen=True)

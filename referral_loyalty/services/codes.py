@@ -36,14 +36,18 @@ def find_code(raw: str | None):
 	text that can never be a code."""
 	parsed = codes.parse(raw)
 	if parsed.kind == codes.CodeKind.NEW:
-		return frappe.db.get_value("Referral Code", {"referral_code": parsed.canonical}, CODE_FIELDS, as_dict=True)
+		return frappe.db.get_value(
+			"Referral Code", {"referral_code": parsed.canonical}, CODE_FIELDS, as_dict=True
+		)
 	if parsed.kind == codes.CodeKind.LEGACY:
 		return frappe.db.get_value(
 			"Referral Code", {"referral_code": parsed.canonical}, CODE_FIELDS, as_dict=True
 		) or frappe.db.get_value("Referral Code", {"name": str(raw).strip()}, CODE_FIELDS, as_dict=True)
 	if parsed.problem == "check_symbol":
 		# A legacy code typed by hand may look like a new one: try it as stored before calling it a typo.
-		row = frappe.db.get_value("Referral Code", {"referral_code": str(raw).strip()}, CODE_FIELDS, as_dict=True)
+		row = frappe.db.get_value(
+			"Referral Code", {"referral_code": str(raw).strip()}, CODE_FIELDS, as_dict=True
+		)
 		if row:
 			return row
 		frappe.throw(
@@ -77,7 +81,9 @@ def resolve_code(raw: str | None, company: str | None = None):
 		)
 	if company and row.company != company:
 		frappe.throw(
-			_("Referral code {0} belongs to another company.").format(frappe.bold(codes.display(row.referral_code))),
+			_("Referral code {0} belongs to another company.").format(
+				frappe.bold(codes.display(row.referral_code))
+			),
 			exc=InvalidReferralCode,
 			title=_("Invalid Referral Code"),
 		)
@@ -106,7 +112,9 @@ def code_of_customer(customer: str, company: str | None = None):
 	filters = {"customer": customer, "disabled": 0}
 	if company:
 		filters["company"] = company
-	rows = frappe.get_all("Referral Code", filters=filters, fields=CODE_FIELDS, order_by="creation asc", limit=1)
+	rows = frappe.get_all(
+		"Referral Code", filters=filters, fields=CODE_FIELDS, order_by="creation asc", limit=1
+	)
 	return rows[0] if rows else None
 
 

@@ -64,18 +64,24 @@ def _earlier_referee_identities(code_name: str, referee: str) -> tuple[Identity,
 
 def _has_submitted_invoices(customer: str) -> bool:
 	return any(
-		frappe.db.exists(doctype, {"customer": customer, "docstatus": 1}) for doctype in ("Sales Invoice", "POS Invoice")
+		frappe.db.exists(doctype, {"customer": customer, "docstatus": 1})
+		for doctype in ("Sales Invoice", "POS Invoice")
 	)
 
 
-def enrol(customer, raw_code: str, source: str | None = None, pos_profile: str | None = None) -> EnrolmentResult:
+def enrol(
+	customer, raw_code: str, source: str | None = None, pos_profile: str | None = None
+) -> EnrolmentResult:
 	"""Enrol ``customer`` (a Customer document) with the code it brought. Safe to call again:
 	the referee already having a Referral returns that one."""
 	code = resolve_code(raw_code, customer.get("posa_referral_company") or None)
 	lock_code(code.name)
 
 	existing = frappe.db.get_value(
-		"Referral", {"referee": customer.name}, ["name", "status", "reason", "referee_coupon", "referral_code"], as_dict=True
+		"Referral",
+		{"referee": customer.name},
+		["name", "status", "reason", "referee_coupon", "referral_code"],
+		as_dict=True,
 	)
 	if existing:
 		if existing.referral_code == code.name:  # a replay: the same enrolment again
@@ -133,7 +139,9 @@ def enrol(customer, raw_code: str, source: str | None = None, pos_profile: str |
 		if plan.referee_offer and _referee_may_be_rewarded(period, customer.name):
 			referral.db_set(
 				"referee_coupon",
-				coupons.issue(referral, rewards.REFEREE, plan.referee_offer, customer.name, referral.qualify_by),
+				coupons.issue(
+					referral, rewards.REFEREE, plan.referee_offer, customer.name, referral.qualify_by
+				),
 			)
 		if period and period.qualification == rewards.ON_ENROLMENT:
 			qualification.credit(referral, code, qualified_on=enrolled_on, invoice=None)

@@ -18,7 +18,9 @@ def expire_pending_referrals(on_date=None) -> int:
 	)
 	for name in names:
 		referral = frappe.get_doc("Referral", name, for_update=True)
-		if referral.status == eligibility.PENDING and eligibility.is_expired(getdate(referral.qualify_by), day):
+		if referral.status == eligibility.PENDING and eligibility.is_expired(
+			getdate(referral.qualify_by), day
+		):
 			referral.status = eligibility.EXPIRED
 			referral.reason = eligibility.QUALIFY_WINDOW_EXPIRED
 			referral.save(ignore_permissions=True)

@@ -58,7 +58,12 @@ def qualify(referral_name: str, invoice) -> None:
 		referral.reason = outcome.reason
 		referral.save(ignore_permissions=True)
 		return
-	code = frappe.db.get_value("Referral Code", code_name, ("name", "customer_offer", "primary_offer", "rl_usage_limit"), as_dict=True)
+	code = frappe.db.get_value(
+		"Referral Code",
+		code_name,
+		("name", "customer_offer", "primary_offer", "rl_usage_limit"),
+		as_dict=True,
+	)
 	credit(referral, code, qualified_on=getdate(invoice.posting_date), invoice=invoice)
 
 
@@ -89,7 +94,10 @@ def credit(referral, code, qualified_on, invoice) -> None:
 	referral.save(ignore_permissions=True)
 	plan = reward_plan_for(code, period)
 	if plan.referrer_offer:
-		referral.db_set("referrer_coupon", coupons.issue(referral, rewards.REFERRER, plan.referrer_offer, referral.referrer))
+		referral.db_set(
+			"referrer_coupon",
+			coupons.issue(referral, rewards.REFERRER, plan.referrer_offer, referral.referrer),
+		)
 		referral.db_set("referrer_reward_status", "Issued")
 
 

@@ -44,7 +44,10 @@ def referral_summary(customer: str, company: str | None = None) -> dict:
 			usage_label=_("{0} of {1} used").format(used, limit) if limit else _("{0} used").format(used),
 		)
 	referral = frappe.db.get_value(
-		"Referral", {"referee": customer}, ["name", "status", "reason", "referrer", "referee_coupon"], as_dict=True
+		"Referral",
+		{"referee": customer},
+		["name", "status", "reason", "referrer", "referee_coupon"],
+		as_dict=True,
 	)
 	if referral:
 		out["referred_by"] = frappe.db.get_value("Customer", referral.referrer, "customer_name")

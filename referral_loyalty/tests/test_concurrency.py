@@ -52,7 +52,9 @@ class TestConcurrentTills(FrappeTestCase):
 		ensure_shop()
 		frappe.flags.rl_quiet = True
 		frappe.db.delete("Referral Period", {"company": COMPANY})
-		self.period = make_period(today(), today(), title="Concurrency", referrer_cap=CAP, min_purchase_amount=10)
+		self.period = make_period(
+			today(), today(), title="Concurrency", referrer_cap=CAP, min_purchase_amount=10
+		)
 		self.referrer, self.code = make_referrer()
 		self.referees = [make_customer(code=self.code.referral_code) for _ in range(PROCESSES)]
 		self.invoices = [make_invoice(r.name, 100, submit=False) for r in self.referees]
@@ -101,9 +103,13 @@ class TestConcurrentTills(FrappeTestCase):
 		failed = [r for r in results if not r["ok"]]
 		self.assertEqual(failed, [], "no sale may fail because of the referral cap")
 		frappe.db.rollback()  # see the children's commits
-		submitted = frappe.db.count("Sales Invoice", {"name": ("in", [i.name for i in self.invoices]), "docstatus": 1})
+		submitted = frappe.db.count(
+			"Sales Invoice", {"name": ("in", [i.name for i in self.invoices]), "docstatus": 1}
+		)
 		self.assertEqual(submitted, PROCESSES)
-		rows = frappe.get_all("Referral", {"referrer": self.referrer.name}, ["status", "reason", "referral_period"])
+		rows = frappe.get_all(
+			"Referral", {"referrer": self.referrer.name}, ["status", "reason", "referral_period"]
+		)
 		qualified = [r for r in rows if r.status == "Qualified"]
 		rejected = [r for r in rows if r.status == "Rejected"]
 		self.assertEqual(len(qualified), CAP)

@@ -32,7 +32,9 @@ class TestReferralPeriod(ReferralTestCase):
 		with self.assertRaises(PeriodOverlap):
 			make_period("2026-03-31", "2026-04-10")
 		make_period("2026-03-15", "2026-04-10", enabled=0)  # disabled ones may overlap
-		make_period(*MARCH, company=OTHER_COMPANY, referee_offer="RL Other Company Offer", reward_mode="Referee only")
+		make_period(
+			*MARCH, company=OTHER_COMPANY, referee_offer="RL Other Company Offer", reward_mode="Referee only"
+		)
 
 	def test_bad_dates_and_offers(self):
 		with self.assertRaises(frappe.ValidationError):
@@ -57,13 +59,20 @@ class TestReferralCode(ReferralTestCase):
 		self.assertEqual(code.rl_display_code, codes.display(code.referral_code))
 		self.assertEqual(code.rl_usage, "0 used")
 		with self.assertRaises(frappe.ValidationError):
-			frappe.get_doc({"doctype": "Referral Code", "customer": code.customer, "company": COMPANY}).insert()
+			frappe.get_doc(
+				{"doctype": "Referral Code", "customer": code.customer, "company": COMPANY}
+			).insert()
 		self.assertEqual(frappe.db.get_value("Customer", code.customer, "rl_referral_code"), code.name)
 
 	def test_legacy_posawesome_codes_keep_working(self):
 		referrer = make_customer()
 		legacy = frappe.get_doc(
-			{"doctype": "Referral Code", "customer": referrer.name, "company": COMPANY, "referral_code": "ab12cd34ef"}
+			{
+				"doctype": "Referral Code",
+				"customer": referrer.name,
+				"company": COMPANY,
+				"referral_code": "ab12cd34ef",
+			}
 		).insert()
 		self.assertEqual(legacy.referral_code, "AB12CD34EF")
 		with self.on("2026-03-05"):
@@ -84,7 +93,9 @@ class TestEnrolment(ReferralTestCase):
 		referee = self.enrol(f" {typed} ")
 		self.assertEqual(referee.posa_referral_code, code.referral_code)
 		referral = referral_of(referee.name)
-		self.assertEqual((referral.status, referral.referrer, referral.source), ("Pending", referrer.name, "Desk"))
+		self.assertEqual(
+			(referral.status, referral.referrer, referral.source), ("Pending", referrer.name, "Desk")
+		)
 		self.assertEqual(str(referral.qualify_by), "2026-04-04")
 		coupon = frappe.get_doc("POS Coupon", referral.referee_coupon)
 		self.assertEqual(
@@ -99,10 +110,10 @@ class TestEnrolment(ReferralTestCase):
 	def test_hard_errors_save_nothing(self):
 		make_period(*MARCH)
 		_referrer, code = make_referrer()
-		other_referrer, other_code = make_referrer(company=OTHER_COMPANY)
+		_other_referrer, other_code = make_referrer(company=OTHER_COMPANY)
 		body = code.referral_code
 		typo = body[:3] + ("X" if body[3] != "X" else "Y") + body[4:]
-		disabled_ref, disabled = make_referrer()
+		_disabled_ref, disabled = make_referrer()
 		disabled.db_set("disabled", 1)
 		before = frappe.db.count("Customer")
 		for bad, exc in (
@@ -125,7 +136,9 @@ class TestEnrolment(ReferralTestCase):
 		make_period(*MARCH)
 		referrer, code = make_referrer(mobile="+1 555 000 1111", email="ann@example.com")
 		dup = self.enrol(code.referral_code, mobile="555-000-1111")
-		self.assertEqual((referral_of(dup.name).status, referral_of(dup.name).reason), ("Rejected", "DUPLICATE_IDENTITY"))
+		self.assertEqual(
+			(referral_of(dup.name).status, referral_of(dup.name).reason), ("Rejected", "DUPLICATE_IDENTITY")
+		)
 		self.assertIsNone(referral_of(dup.name).referee_coupon)
 
 		first = self.enrol(code.referral_code, email="bob@example.com")
@@ -176,7 +189,9 @@ class TestEnrolment(ReferralTestCase):
 		fan = self.enrol(influencer.referral_code)
 		referral = referral_of(fan.name)
 		self.assertEqual(referral.status, "Pending")
-		self.assertEqual(frappe.db.get_value("POS Coupon", referral.referee_coupon, "pos_offer"), INFLUENCER_OFFER)
+		self.assertEqual(
+			frappe.db.get_value("POS Coupon", referral.referee_coupon, "pos_offer"), INFLUENCER_OFFER
+		)
 
 	def test_code_offers_override_period_offers(self):
 		make_period(*MARCH)
@@ -184,7 +199,10 @@ class TestEnrolment(ReferralTestCase):
 		code.customer_offer = INFLUENCER_OFFER
 		code.save()
 		referee = self.enrol(code.referral_code)
-		self.assertEqual(frappe.db.get_value("POS Coupon", referral_of(referee.name).referee_coupon, "pos_offer"), INFLUENCER_OFFER)
+		self.assertEqual(
+			frappe.db.get_value("POS Coupon", referral_of(referee.name).referee_coupon, "pos_offer"),
+			INFLUENCER_OFFER,
+		)
 
 	def test_usage_limit_at_enrolment(self):
 		make_period(*MARCH, qualification="On enrolment")
@@ -253,7 +271,10 @@ class TestQualification(ReferralTestCase):
 		self.assertEqual(referral_of(referee.name).status, "Pending")
 		inv = self.buy(referee, 50, "2026-03-07")
 		referral = referral_of(referee.name)
-		self.assertEqual((referral.status, referral.qualifying_invoice, referral.referral_period), ("Qualified", inv.name, self.march.name))
+		self.assertEqual(
+			(referral.status, referral.qualifying_invoice, referral.referral_period),
+			("Qualified", inv.name, self.march.name),
+		)
 		self.assertEqual(str(referral.qualified_on), "2026-03-07")
 
 	def test_minimum_is_net_of_discounts_before_tax(self):
@@ -266,7 +287,10 @@ class TestQualification(ReferralTestCase):
 		referee = self.enrol("2026-03-25")
 		self.buy(referee, 100, "2026-04-02")
 		referral = referral_of(referee.name)
-		self.assertEqual((referral.status, referral.enrolment_period, referral.referral_period), ("Qualified", self.march.name, april.name))
+		self.assertEqual(
+			(referral.status, referral.enrolment_period, referral.referral_period),
+			("Qualified", self.march.name, april.name),
+		)
 
 	def test_purchase_after_window_expires(self):
 		referee = self.enrol("2026-03-01")
@@ -282,9 +306,15 @@ class TestQualification(ReferralTestCase):
 		for referee in referees:
 			self.buy(referee, 100, "2026-03-10")
 		statuses = [(referral_of(r.name).status, referral_of(r.name).reason) for r in referees]
-		self.assertEqual(statuses, [("Qualified", None), ("Qualified", None), ("Rejected", "REFERRER_CAP_REACHED")])
-		self.assertEqual(frappe.db.count("Referral", {"referrer": self.referrer.name, "status": "Qualified"}), 2)
-		self.assertEqual(frappe.db.count("POS Coupon", {"customer": self.referrer.name, "rl_side": "Referrer"}), 2)
+		self.assertEqual(
+			statuses, [("Qualified", None), ("Qualified", None), ("Rejected", "REFERRER_CAP_REACHED")]
+		)
+		self.assertEqual(
+			frappe.db.count("Referral", {"referrer": self.referrer.name, "status": "Qualified"}), 2
+		)
+		self.assertEqual(
+			frappe.db.count("POS Coupon", {"customer": self.referrer.name, "rl_side": "Referrer"}), 2
+		)
 		self.code.reload()
 		self.assertEqual(self.code.rl_usage, "2 used")
 
@@ -309,7 +339,10 @@ class TestQualification(ReferralTestCase):
 				payments=[{"mode_of_payment": "Cash", "amount": 100}],
 			)
 		referral = referral_of(referee.name)
-		self.assertEqual((referral.status, referral.qualifying_invoice_type, referral.qualifying_invoice), ("Qualified", "POS Invoice", inv.name))
+		self.assertEqual(
+			(referral.status, referral.qualifying_invoice_type, referral.qualifying_invoice),
+			("Qualified", "POS Invoice", inv.name),
+		)
 		inv.reload()
 		inv.cancel()
 		self.assertEqual(referral_of(referee.name).status, "Reversed")
@@ -345,7 +378,10 @@ class TestReversalAndExpiry(ReferralTestCase):
 		self.invoice.reload()
 		self.invoice.cancel()
 		referral = referral_of(self.referee.name)
-		self.assertEqual((referral.status, referral.reason, referral.referrer_reward_status), ("Reversed", "INVOICE_CANCELLED", "Withdrawn"))
+		self.assertEqual(
+			(referral.status, referral.reason, referral.referrer_reward_status),
+			("Reversed", "INVOICE_CANCELLED", "Withdrawn"),
+		)
 		coupon = frappe.get_doc("POS Coupon", referral.referrer_coupon)
 		self.assertTrue(coupon.rl_withdrawn)
 		from posawesome.posawesome.doctype.pos_coupon.pos_coupon import check_coupon_code

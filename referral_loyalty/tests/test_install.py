@@ -14,7 +14,11 @@ class TestInstall(ReferralTestCase):
 				)
 		for doctype, fieldname, prop, value, _type in PROPERTY_SETTERS:
 			self.assertEqual(
-				frappe.db.get_value("Property Setter", {"doc_type": doctype, "field_name": fieldname, "property": prop}, "value"),
+				frappe.db.get_value(
+					"Property Setter",
+					{"doc_type": doctype, "field_name": fieldname, "property": prop},
+					"value",
+				),
 				value,
 			)
 		for doctype, _columns, index_name in INDEXES:

@@ -25,7 +25,13 @@ CASHIER = "rl.cashier@example.com"
 def ensure_cashier():
 	if not frappe.db.exists("User", CASHIER):
 		user = frappe.get_doc(
-			{"doctype": "User", "email": CASHIER, "first_name": "Cashier", "send_welcome_email": 0, "user_type": "System User"}
+			{
+				"doctype": "User",
+				"email": CASHIER,
+				"first_name": "Cashier",
+				"send_welcome_email": 0,
+				"user_type": "System User",
+			}
 		).insert(ignore_permissions=True)
 		user.add_roles("Sales User", "Accounts User")
 	profile = frappe.get_doc("POS Profile", POS_PROFILE)
@@ -134,8 +140,17 @@ class TestLiveCodeCheck(ReferralTestCase):
 		ensure_cashier()
 		today = frappe.utils.today()
 		period = make_period(today, today, title="Today")
-		period.append("copy", {"language": "es", "title": "¡Bienvenido! 10% de descuento", "description": "En tu primera compra"})
-		period.append("copy", {"language": "en", "title": "Welcome! 10% off", "description": "On your first purchase"})
+		period.append(
+			"copy",
+			{
+				"language": "es",
+				"title": "¡Bienvenido! 10% de descuento",
+				"description": "En tu primera compra",
+			},
+		)
+		period.append(
+			"copy", {"language": "en", "title": "Welcome! 10% off", "description": "On your first purchase"}
+		)
 		period.save()
 		self.referrer, self.code = make_referrer(name="Maria Lopez Garcia", mobile="5550004444")
 
@@ -149,7 +164,10 @@ class TestLiveCodeCheck(ReferralTestCase):
 		self.assertEqual(out["offer"]["title"], "Welcome! 10% off")
 		frappe.local.lang = "es"
 		try:
-			self.assertEqual(api.check_code(self.code.referral_code, COMPANY)["offer"]["title"], "¡Bienvenido! 10% de descuento")
+			self.assertEqual(
+				api.check_code(self.code.referral_code, COMPANY)["offer"]["title"],
+				"¡Bienvenido! 10% de descuento",
+			)
 		finally:
 			frappe.local.lang = "en"
 
@@ -166,7 +184,9 @@ class TestLiveCodeCheck(ReferralTestCase):
 		from werkzeug.wrappers import Request
 
 		frappe.set_user(CASHIER)
-		frappe.local.request = Request(EnvironBuilder(method="GET", path="/api/method/check_code").get_environ())
+		frappe.local.request = Request(
+			EnvironBuilder(method="GET", path="/api/method/check_code").get_environ()
+		)
 		frappe.local.request_ip = "127.0.0.77"
 		try:
 			frappe.cache.delete_keys("rl:")

@@ -7,6 +7,8 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, getdate
 
+from referral_loyalty import demo
+
 COMPANY = "RL Test Shop"
 ABBR = "RLTS"
 OTHER_COMPANY = "RL Other Shop"
@@ -14,106 +16,22 @@ ITEM = "RL Test Item"
 REFEREE_OFFER = "RL Welcome 10%"
 REFERRER_OFFER = "RL Thanks 15%"
 INFLUENCER_OFFER = "RL Influencer 25%"
-
-
-def ensure_fiscal_years(*years: int) -> None:
-	for year in years:
-		name = str(year)
-		if frappe.db.exists("Fiscal Year", {"year_start_date": f"{year}-01-01"}):
-			continue
-		frappe.get_doc(
-			{"doctype": "Fiscal Year", "year": name, "year_start_date": f"{year}-01-01", "year_end_date": f"{year}-12-31"}
-		).insert(ignore_permissions=True)
-
-
-def ensure_company(name: str = COMPANY, abbr: str = ABBR) -> str:
-	if not frappe.db.exists("Company", name):
-		frappe.get_doc(
-			{
-				"doctype": "Company",
-				"company_name": name,
-				"abbr": abbr,
-				"default_currency": "USD",
-				"country": "United States",
-				"chart_of_accounts": "Standard",
-			}
-		).insert(ignore_permissions=True)
-	return name
-
-
-def ensure_item() -> str:
-	if not frappe.db.exists("Item", ITEM):
-		group = frappe.db.get_value("Item Group", {"is_group": 0}, "name") or "All Item Groups"
-		frappe.get_doc(
-			{
-				"doctype": "Item",
-				"item_code": ITEM,
-				"item_name": ITEM,
-				"item_group": group,
-				"stock_uom": "Nos",
-				"is_stock_item": 0,
-				"is_sales_item": 1,
-			}
-		).insert(ignore_permissions=True)
-	return ITEM
-
-
-def ensure_offer(title: str, company: str = COMPANY, percent: float = 10, coupon_based: int = 1) -> str:
-	if not frappe.db.exists("POS Offer", title):
-		frappe.get_doc(
-			{
-				"doctype": "POS Offer",
-				"title": title,
-				"company": company,
-				"apply_on": "Transaction",
-				"offer": "Grand Total",
-				"discount_type": "Discount Percentage",
-				"discount_percentage": percent,
-				"coupon_based": coupon_based,
-				"auto": 0,
-				"valid_from": "2024-01-01",
-				"description": title,
-			}
-		).insert(ignore_permissions=True)
-	return title
-
-
 POS_PROFILE = "RL Test Till"
 
 
+def ensure_offer(title: str, company: str = COMPANY, percent: float = 10, coupon_based: int = 1) -> str:
+	return demo.ensure_offer(title, company, percent, coupon_based)
+
+
 def ensure_pos_profile() -> str:
-	if frappe.db.exists("POS Profile", POS_PROFILE):
-		return POS_PROFILE
-	cash_account = frappe.db.get_value("Account", {"company": COMPANY, "account_type": "Cash", "is_group": 0})
-	if not frappe.db.exists("Mode of Payment Account", {"parent": "Cash", "company": COMPANY}):
-		mop = frappe.get_doc("Mode of Payment", "Cash")
-		mop.append("accounts", {"company": COMPANY, "default_account": cash_account})
-		mop.save(ignore_permissions=True)
-	company = frappe.get_cached_doc("Company", COMPANY)
-	frappe.get_doc(
-		{
-			"doctype": "POS Profile",
-			"name": POS_PROFILE,
-			"__newname": POS_PROFILE,
-			"company": COMPANY,
-			"warehouse": frappe.db.get_value("Warehouse", {"company": COMPANY, "is_group": 0}),
-			"cost_center": company.cost_center,
-			"write_off_account": company.write_off_account
-			or frappe.db.get_value("Account", {"company": COMPANY, "account_type": "Round Off", "is_group": 0}),
-			"write_off_cost_center": company.cost_center,
-			"currency": "USD",
-			"selling_price_list": "Standard Selling",
-			"payments": [{"mode_of_payment": "Cash", "default": 1}],
-			"posa_fetch_coupon": 1,
-			"rl_auto_create_referral_code": 1,
-		}
-	).insert(ignore_permissions=True)
-	return POS_PROFILE
+	return demo.ensure_pos_profile(POS_PROFILE, COMPANY)
 
 
 def open_till(profile: str = POS_PROFILE, user: str = "Administrator"):
 	"""An open POS Opening Entry for the profile (ERPNext refuses POS Invoices without one)."""
-	existing = frappe.db.get_value("POS Opening Entry", {"pos_profile": profile, "user": user, "status": "Open", "docstatus": 1})
+	existing = frappe.db.get_value(
+		"POS Opening Entry", {"pos_profile": profile, "user": user, "status": "Open", "docstatus": 1}
+	)
 	if existing:
 		return existing
 	entry = frappe.get_doc(
@@ -135,10 +53,10 @@ def ensure_shop() -> None:
 	"""Idempotent base data, committed once so parallel processes see it too."""
 	if frappe.db.exists("POS Profile", POS_PROFILE):
 		return
-	ensure_fiscal_years(2025, 2026, 2027)
-	ensure_company()
-	ensure_company(OTHER_COMPANY, "RLOS")
-	ensure_item()
+	demo.ensure_fiscal_years(2025, 2026, 2027)
+	demo.ensure_company(COMPANY, ABBR)
+	demo.ensure_company(OTHER_COMPANY, "RLOS")
+	demo.ensure_item(ITEM)
 	ensure_offer(REFEREE_OFFER, percent=10)
 	ensure_offer(REFERRER_OFFER, percent=15)
 	ensure_offer("RL Not Coupon", coupon_based=0)
@@ -203,7 +121,8 @@ def make_customer(name: str | None = None, code: str | None = None, mobile=None,
 			"doctype": "Customer",
 			"customer_name": name or f"RL Customer {frappe.generate_hash(length=8)}",
 			"customer_type": "Individual",
-			"customer_group": frappe.db.get_value("Customer Group", {"is_group": 0}, "name") or "All Customer Groups",
+			"customer_group": frappe.db.get_value("Customer Group", {"is_group": 0}, "name")
+			or "All Customer Groups",
 			"territory": frappe.db.get_value("Territory", {"is_group": 0}, "name") or "All Territories",
 			"mobile_no": mobile,
 			"email_id": email,
@@ -218,13 +137,25 @@ def make_customer(name: str | None = None, code: str | None = None, mobile=None,
 def make_referrer(usage_limit: int = 0, **kw):
 	customer = make_customer(**kw)
 	code = frappe.get_doc(
-		{"doctype": "Referral Code", "customer": customer.name, "company": kw.get("company", COMPANY), "rl_usage_limit": usage_limit}
+		{
+			"doctype": "Referral Code",
+			"customer": customer.name,
+			"company": kw.get("company", COMPANY),
+			"rl_usage_limit": usage_limit,
+		}
 	).insert(ignore_permissions=True)
 	return customer, code
 
 
 def make_invoice(
-	customer: str, amount: float, posting_date=None, submit=True, doctype="Sales Invoice", company=COMPANY, qty=1, **kw
+	customer: str,
+	amount: float,
+	posting_date=None,
+	submit=True,
+	doctype="Sales Invoice",
+	company=COMPANY,
+	qty=1,
+	**kw,
 ):
 	posting_date = getdate(posting_date or frappe.utils.today())
 	inv = frappe.get_doc(

@@ -114,4 +114,6 @@ def test_rules_core_imports_nothing_from_frappe():
 				names = [a.name for a in node.names]
 			elif isinstance(node, ast.ImportFrom):
 				names = [node.module or ""]
-			assert not any(n == "frappe" or n.startswith(("frappe.", "erpnext", "posawesome")) for n in names), path
+			assert not any(
+				n == "frappe" or n.startswith(("frappe.", "erpnext", "posawesome")) for n in names
+			), path

@@ -12,7 +12,9 @@ days = st.dates(min_value=dt.date(2024, 1, 1), max_value=dt.date(2030, 12, 31))
 def spans(draw, name=None, company="C1"):
 	start = draw(days)
 	end = start + dt.timedelta(days=draw(st.integers(0, 120)))
-	return PeriodSpan(name or draw(st.text("abcdef", min_size=1, max_size=4)), company, start, end, draw(st.booleans()))
+	return PeriodSpan(
+		name or draw(st.text("abcdef", min_size=1, max_size=4)), company, start, end, draw(st.booleans())
+	)
 
 
 @given(spans(name="a"), spans(name="b"))

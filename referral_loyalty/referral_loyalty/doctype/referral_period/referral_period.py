@@ -32,7 +32,12 @@ class ReferralPeriod(Document):
 			)
 
 	def validate_numbers(self):
-		for fieldname in ("referrer_cap", "referee_reward_limit", "qualify_within_days", "min_purchase_amount"):
+		for fieldname in (
+			"referrer_cap",
+			"referee_reward_limit",
+			"qualify_within_days",
+			"min_purchase_amount",
+		):
 			if (self.get(fieldname) or 0) < 0:
 				frappe.throw(_("{0} cannot be negative.").format(_(self.meta.get_label(fieldname))))
 
@@ -57,7 +62,9 @@ class ReferralPeriod(Document):
 		seen = set()
 		for row in self.copy:
 			if row.language in seen:
-				frappe.throw(_("Row {0}: copy for language {1} is entered twice.").format(row.idx, row.language))
+				frappe.throw(
+					_("Row {0}: copy for language {1} is entered twice.").format(row.idx, row.language)
+				)
 			seen.add(row.language)
 
 	def validate_overlap(self):
@@ -78,7 +85,9 @@ class ReferralPeriod(Document):
 		if clash:
 			other = next(o for o in others if o.name == clash.name)
 			frappe.throw(
-				_("This period overlaps {0} ({1} to {2}) of company {3}; enabled periods of one company cannot overlap.").format(
+				_(
+					"This period overlaps {0} ({1} to {2}) of company {3}; enabled periods of one company cannot overlap."
+				).format(
 					frappe.bold(other.title or other.name),
 					frappe.format(other.from_date, "Date"),
 					frappe.format(other.to_date, "Date"),
