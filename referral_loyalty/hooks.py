@@ -61,3 +61,8 @@ jinja = {
 		"referral_loyalty.services.sharing.referral_qr_svg",
 	],
 }
+
+override_doctype_dashboards = {
+	"Referral Code": "referral_loyalty.overrides.dashboards.referral_code",
+	"Customer": "referral_loyalty.overrides.dashboards.customer",
+}

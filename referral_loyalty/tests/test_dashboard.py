@@ -1,0 +1,94 @@
+"""The "Referrals" workspace cards and the form connections, on known data."""
+
+import json
+
+import frappe
+from frappe.desk.notifications import get_open_count
+
+from referral_loyalty.api import dashboard
+from referral_loyalty.exceptions import ReferralNotAllowed
+from referral_loyalty.tests.test_reports import referral_scenario
+from referral_loyalty.tests.utils import COMPANY, OTHER_COMPANY, ReferralTestCase, make_period
+
+
+class TestNumberCards(ReferralTestCase):
+	def setUp(self):
+		super().setUp()
+		self.filters = json.dumps({"company": COMPANY})  # as the card sends them
+		self.codes_before = dashboard.active_codes(self.filters)["value"]
+		self.pending_before = dashboard.pending_referrals(self.filters)["value"]
+		self.s = referral_scenario(self)
+
+	def test_active_codes(self):
+		card = dashboard.active_codes(self.filters)
+		self.assertEqual(card["value"], self.codes_before + 3)  # A, B and C
+		self.assertEqual(card["route"], ["List", "Referral Code"])
+		self.s.code_b.db_set("disabled", 1)
+		self.assertEqual(dashboard.active_codes({"company": COMPANY})["value"], self.codes_before + 2)
+
+	def test_pending_referrals(self):
+		card = dashboard.pending_referrals(self.filters)
+		self.assertEqual(card["value"], self.pending_before + 1)  # a3
+		self.assertEqual(card["route_options"], {"status": "Pending", "company": COMPANY})
+
+	def test_qualified_this_period(self):
+		with self.on("2026-03-20"):
+			card = dashboard.qualified_this_period(self.filters)
+		self.assertEqual(card["value"], 3)  # a1, a2, c1; b1 was reversed
+		self.assertEqual(
+			card["route_options"], {"status": "Qualified", "referral_period": self.s.period.name}
+		)
+		with self.on("2026-04-02"):  # no period running
+			self.assertEqual(dashboard.qualified_this_period(self.filters)["value"], 0)
+			make_period("2026-04-01", "2026-04-30", title="April")
+			self.assertEqual(dashboard.qualified_this_period(self.filters)["value"], 0)
+
+	def test_reward_cost_this_period(self):
+		with self.on("2026-03-20"):
+			card = dashboard.reward_cost_this_period(self.filters)
+		self.assertAlmostEqual(card["value"], 50)  # 30 (grand total offer) + 20 (item offer)
+		self.assertEqual((card["fieldtype"], card["route"]), ("Currency", ["query-report", "Reward Cost"]))
+		with self.on("2026-03-20"):
+			self.assertEqual(dashboard.reward_cost_this_period({"company": OTHER_COMPANY})["value"], 0)
+
+	def test_cards_check_permissions_and_input(self):
+		frappe.set_user("Guest")
+		for method in (
+			dashboard.active_codes,
+			dashboard.pending_referrals,
+			dashboard.qualified_this_period,
+			dashboard.reward_cost_this_period,
+		):
+			with self.assertRaises(ReferralNotAllowed):
+				method(self.filters)
+		frappe.set_user("Administrator")
+		for bad in ("not json", json.dumps(["a"]), json.dumps({"company": "No Such Company"})):
+			with self.assertRaises(frappe.ValidationError):
+				dashboard.pending_referrals(bad)
+
+
+class TestConnections(ReferralTestCase):
+	def setUp(self):
+		super().setUp()
+		self.s = referral_scenario(self)
+
+	def counts(self, doctype, name) -> dict:
+		try:
+			found = get_open_count(doctype, name)["count"]["external_links_found"]
+		finally:
+			frappe.db.set_execution_timeout(0)  # get_open_count caps the session's statements at 1s
+		return {row["doctype"]: row["count"] for row in found}
+
+	def test_referral_code_shows_its_referrals_and_coupons(self):
+		counts = self.counts("Referral Code", self.s.code_a.name)
+		# a1..a4; referee coupons of a1, a2, a3 and A's rewards for a1 and a2
+		self.assertEqual((counts["Referral"], counts["POS Coupon"]), (4, 5))
+
+	def test_customer_shows_the_referrals_it_made(self):
+		counts = self.counts("Customer", self.s.a.name)
+		self.assertEqual((counts["Referral"], counts["Referral Code"], counts["POS Coupon"]), (4, 1, 2))
+		groups = frappe.get_meta("Customer").get_dashboard_data().transactions
+		self.assertEqual(sum(1 for g in groups if "Referral" in g["items"]), 1)
+
+	def test_referral_period_shows_its_referrals(self):
+		self.assertEqual(self.counts("Referral Period", self.s.period.name)["Referral"], 6)
