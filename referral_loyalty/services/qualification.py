@@ -10,7 +10,7 @@ from frappe.utils import flt, getdate
 from referral_loyalty.rules import eligibility, rewards
 from referral_loyalty.rules.eligibility import CapFacts, PurchaseFacts
 from referral_loyalty.rules.rewards import Offers, RewardPlan
-from referral_loyalty.services import coupons
+from referral_loyalty.services import coupons, notifications
 from referral_loyalty.services.codes import count_referrals, used_count
 from referral_loyalty.services.periods import get_period, period_on
 
@@ -99,6 +99,7 @@ def credit(referral, code, qualified_on, invoice) -> None:
 			coupons.issue(referral, rewards.REFERRER, plan.referrer_offer, referral.referrer),
 		)
 		referral.db_set("referrer_reward_status", "Issued")
+		notifications.referrer_rewarded(referral)
 
 
 def _set_invoice(referral, invoice) -> None:

@@ -1,0 +1,68 @@
+"""Telling customers about their referral rewards."""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+from frappe.email.doctype.email_account.email_account import EmailAccount
+from frappe.utils import escape_html
+
+from referral_loyalty.rules.codes import display
+from referral_loyalty.services.periods import copy_for
+
+
+def referrer_rewarded(referral) -> None:
+	"""Email the referrer that their reward coupon was issued, in the customer's language.
+
+	The email is queued (an Email Queue row in this transaction, sent by the scheduler once it is
+	committed), so a rolled-back sale sends nothing. Subject and text come from the credited
+	period's copy in the customer's language (``Customer.language``, else the site's), with a
+	translated default; the coupon code is always in the text. A referrer without an email, or a
+	site without an outgoing email account, gets nothing; a mail problem never fails the sale."""
+	if not referral.referrer_coupon or not EmailAccount.find_outgoing(match_by_doctype="Referral"):
+		return
+	customer = frappe.db.get_value(
+		"Customer", referral.referrer, ["email_id", "customer_name", "language"], as_dict=True
+	)
+	if not customer or not customer.email_id:
+		return
+	language = customer.language or frappe.db.get_default("lang") or "en"
+	coupon_code = display(frappe.db.get_value("POS Coupon", referral.referrer_coupon, "coupon_code") or "")
+	try:
+		subject, message = _in_language(language, _compose, referral, customer, coupon_code, language)
+		frappe.sendmail(
+			recipients=[customer.email_id],
+			subject=subject,
+			message=message,
+			reference_doctype="Referral",
+			reference_name=referral.name,
+			now=False,
+		)
+	except Exception:
+		frappe.log_error(title=_("Referral reward email not queued for {0}").format(referral.name))
+
+
+def _in_language(language: str, function, *args):
+	"""Run ``function`` with ``_()`` translating into ``language``."""
+	previous = frappe.local.lang
+	frappe.local.lang = language
+	try:
+		return function(*args)
+	finally:
+		frappe.local.lang = previous
+
+
+def _compose(referral, customer, coupon_code: str, language: str) -> tuple[str, str]:
+	copy = copy_for(referral.referral_period, language) if referral.referral_period else None
+	greeting = _("Hello {0},").format(escape_html(customer.customer_name or ""))
+	reward = _(
+		"Thank you for recommending us: a friend you referred has joined. Your reward coupon is {0}; use it on your next purchase."
+	).format(f"<b>{escape_html(coupon_code)}</b>")
+	parts = [f"<p>{greeting}</p>"]
+	if copy and copy.description:
+		parts.append(f"<p>{escape_html(copy.description)}</p>")
+	parts.append(f"<p>{reward}</p>")
+	if copy and copy.terms:
+		parts.append(f"<p><small>{escape_html(copy.terms)}</small></p>")
+	subject = copy.title if copy and copy.title else _("Your referral reward: coupon {0}").format(coupon_code)
+	return subject, "\n".join(parts)
