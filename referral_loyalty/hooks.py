@@ -66,3 +66,5 @@ override_doctype_dashboards = {
 	"Referral Code": "referral_loyalty.overrides.dashboards.referral_code",
 	"Customer": "referral_loyalty.overrides.dashboards.customer",
 }
+
+doctype_list_js = {"Referral Code": "public/js/referral_code_list.js"}
