@@ -169,12 +169,14 @@ def funnel(scope: Scope) -> list[dict]:
 def top_referrers(scope: Scope) -> list[dict]:
 	"""Per referral code (one per referrer and company): referrals by outcome and rewards."""
 	t = _Tables()
-	referral = t.referral
+	referral, customer = t.referral, DocType("Customer")
 	query = (
 		_referrals(t)
+		.left_join(customer)
+		.on(customer.name == referral.referrer)
 		.select(
 			referral.referrer,
-			referral.referrer_name,
+			customer.customer_name.as_("referrer_name"),
 			referral.referral_code,
 			t.code.referral_code.as_("code"),
 			Count("*").as_("enrolled"),
@@ -185,7 +187,7 @@ def top_referrers(scope: Scope) -> list[dict]:
 			_count_if(Coalesce(t.coupon.used, 0) > 0).as_("rewards_redeemed"),
 		)
 		.where(_referral_criteria(t, scope, referral.enrolled_on))
-		.groupby(referral.referral_code, referral.referrer, referral.referrer_name, t.code.referral_code)
+		.groupby(referral.referral_code, referral.referrer, customer.customer_name, t.code.referral_code)
 	)
 	numbers = ("enrolled", "pending", "qualified", "rejected", "rewards_issued", "rewards_redeemed")
 	rows = [_ints(row, numbers) for row in query.run(as_dict=True)]

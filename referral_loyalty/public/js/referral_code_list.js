@@ -1,6 +1,7 @@
 // Referral Code list: a System Manager gives every customer of a company a code, in the background.
 (() => {
-	const settings = (frappe.listview_settings["Referral Code"] = frappe.listview_settings["Referral Code"] || {});
+	const settings = (frappe.listview_settings["Referral Code"] =
+		frappe.listview_settings["Referral Code"] || {});
 	const previous_onload = settings.onload;
 
 	settings.onload = function (listview) {

@@ -26,7 +26,9 @@ frappe.query_reports["Referral Funnel"] = {
 			label: __("Referral Period"),
 			fieldtype: "Link",
 			options: "Referral Period",
-			get_query: () => ({ filters: { company: frappe.query_report.get_filter_value("company") } }),
+			get_query: () => ({
+				filters: { company: frappe.query_report.get_filter_value("company") },
+			}),
 		},
 		{
 			fieldname: "campaign",
@@ -37,7 +39,9 @@ frappe.query_reports["Referral Funnel"] = {
 	],
 	onload(report) {
 		report.page.add_inner_message(
-			__("How far referrals got: a referral counts in every stage it reached (enrolled, pending = passed the enrolment checks, qualified, rewarded = referrer coupon issued, redeemed = that coupon used). Dates are enrolment dates.")
+			__(
+				"How far referrals got: a referral counts in every stage it reached (enrolled, pending = passed the enrolment checks, qualified, rewarded = referrer coupon issued, redeemed = that coupon used). Dates are enrolment dates."
+			)
 		);
 	},
 };

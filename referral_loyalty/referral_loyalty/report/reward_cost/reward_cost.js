@@ -26,7 +26,9 @@ frappe.query_reports["Reward Cost"] = {
 			label: __("Referral Period"),
 			fieldtype: "Link",
 			options: "Referral Period",
-			get_query: () => ({ filters: { company: frappe.query_report.get_filter_value("company") } }),
+			get_query: () => ({
+				filters: { company: frappe.query_report.get_filter_value("company") },
+			}),
 		},
 		{
 			fieldname: "campaign",
@@ -37,7 +39,9 @@ frappe.query_reports["Reward Cost"] = {
 	],
 	onload(report) {
 		report.page.add_inner_message(
-			__("Reward coupons per offer and side. Discount Given is read from submitted invoices the coupon was applied on: the invoice's additional discount for a Grand Total offer, the item discount on the offer's lines for an item offer; returns are not netted off. Dates are the days coupons were issued.")
+			__(
+				"Reward coupons per offer and side. Discount Given is read from submitted invoices the coupon was applied on: the invoice's additional discount for a Grand Total offer, the item discount on the offer's lines for an item offer; returns are not netted off. Dates are the days coupons were issued."
+			)
 		);
 	},
 };

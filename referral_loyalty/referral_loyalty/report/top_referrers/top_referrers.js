@@ -26,7 +26,9 @@ frappe.query_reports["Top Referrers"] = {
 			label: __("Referral Period"),
 			fieldtype: "Link",
 			options: "Referral Period",
-			get_query: () => ({ filters: { company: frappe.query_report.get_filter_value("company") } }),
+			get_query: () => ({
+				filters: { company: frappe.query_report.get_filter_value("company") },
+			}),
 		},
 		{
 			fieldname: "campaign",
@@ -37,7 +39,9 @@ frappe.query_reports["Top Referrers"] = {
 	],
 	onload(report) {
 		report.page.add_inner_message(
-			__("Referrals each code brought, by current status, and the referrer's reward coupons issued and used. Dates are enrolment dates.")
+			__(
+				"Referrals each code brought, by current status, and the referrer's reward coupons issued and used. Dates are enrolment dates."
+			)
 		);
 	},
 };
