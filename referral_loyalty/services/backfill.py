@@ -196,7 +196,8 @@ def backfill_codes(
 		_link_customers(names)
 		created += len(names)
 		if commit:
-			frappe.db.commit()  # nosemgrep: background job / bench command; per-batch commit keeps progress of a long backfill
+			# Only in the background job / bench command: a commit per batch keeps the progress of a long run.
+			frappe.db.commit()  # nosemgrep
 		_publish_progress(created, total)
 		if on_progress:
 			on_progress(created, total)
@@ -223,5 +224,6 @@ def run_backfill(company: str, batch_size: int = 1000, on_progress=None) -> int:
 		user=frappe.session.user,
 		after_commit=True,
 	)
-	frappe.db.commit()  # nosemgrep: background job / bench command; the last batch and the notice
+	# The background job / bench command owns its transaction: the last batch and the notice.
+	frappe.db.commit()  # nosemgrep
 	return created
