@@ -100,7 +100,8 @@ def ensure_offer(title: str, company: str, percent: float = 10, coupon_based: in
 				"discount_type": "Discount Percentage",
 				"discount_percentage": percent,
 				"coupon_based": coupon_based,
-				"auto": 0,
+				# applied by itself once its coupon is on the sale (POS Awesome's "auto")
+				"auto": 1,
 				"valid_from": "2024-01-01",
 				"description": title,
 			}
@@ -134,6 +135,7 @@ def ensure_pos_profile(name: str, company: str, users: tuple[str, ...] = ("Admin
 			"payments": [{"mode_of_payment": "Cash", "default": 1}],
 			"applicable_for_users": [{"user": user, "default": 1} for user in users],
 			"posa_fetch_coupon": 1,
+			"posa_block_sale_beyond_available_qty": 0,
 			"rl_auto_create_referral_code": 1,
 		}
 	).insert(ignore_permissions=True)

@@ -52,14 +52,22 @@ bash "$REPO_DIR/scripts/check_install_cycle.sh" | tee "$REPO_DIR/artifacts/insta
 cycle_rc=${PIPESTATUS[0]}
 cycle_passed=$([ "$cycle_rc" -eq 0 ] && echo 1 || echo 0)
 
+echo "== cashier flow in POS Awesome (headless chromium) =="
+bash "$REPO_DIR/scripts/browser_test.sh" | tee "$REPO_DIR/artifacts/browser.log"
+browser_rc=${PIPESTATUS[0]}
+browser_passed=$(grep -oE "^browser: [0-9]+ passed" "$REPO_DIR/artifacts/browser.log" | grep -oE "[0-9]+" || echo 0)
+browser_failed=$(grep -oE "^browser: [0-9]+ passed, [0-9]+ failed" "$REPO_DIR/artifacts/browser.log" | grep -oE "[0-9]+ failed" | grep -oE "[0-9]+" || echo 2)
+[ "$browser_rc" -ne 0 ] && [ "${browser_failed:-0}" -eq 0 ] && browser_failed=1
+
 echo
 echo "rules core: ${core_passed:-0} passed, ${core_failed} failed"
+echo "browser: ${browser_passed:-0} passed, ${browser_failed:-0} failed"
 echo "install cycle: ${cycle_passed} passed, $((1 - cycle_passed)) failed"
 echo "site tests: ran ${site_ran:-0}, ${site_bad} failed or errored, ${site_skipped} skipped"
-passed=$(( ${core_passed:-0} + ${site_ran:-0} - site_bad - site_skipped + cycle_passed ))
-failed=$(( core_failed + site_bad + 1 - cycle_passed ))
+passed=$(( ${core_passed:-0} + ${site_ran:-0} - site_bad - site_skipped + cycle_passed + ${browser_passed:-0} ))
+failed=$(( core_failed + site_bad + 1 - cycle_passed + ${browser_failed:-0} ))
 echo "total: ${passed} passed, ${failed} failed, ${site_skipped} skipped"
 
 if [ "${site_ran:-0}" -eq 0 ]; then echo "ERROR: no site test ran"; exit 1; fi
-if [ "$core_rc" -ne 0 ] || [ "$site_rc" -ne 0 ] || [ "$cycle_rc" -ne 0 ] || [ "$failed" -ne 0 ]; then exit 1; fi
+if [ "$core_rc" -ne 0 ] || [ "$site_rc" -ne 0 ] || [ "$cycle_rc" -ne 0 ] || [ "$browser_rc" -ne 0 ] || [ "$failed" -ne 0 ]; then exit 1; fi
 exit 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import frappe
 from frappe import _
 from frappe.rate_limiter import rate_limit
-from frappe.utils import today
+from frappe.utils import strip_html, today
 
 from referral_loyalty.rules.codes import display
 from referral_loyalty.services import access
@@ -18,15 +18,17 @@ CODE_CHECKS_PER_MINUTE = 30
 
 @frappe.whitelist(methods=["GET", "POST"])
 @rate_limit(limit=CODE_CHECKS_PER_MINUTE, seconds=60)
-def check_code(code: str, company: str) -> dict:
+def check_code(code: str, company: str | None = None) -> dict:
 	"""Live check while the cashier types: valid or not, the referrer's first name only, and what
-	the new customer will get (the active period's copy in the user's language)."""
+	the new customer will get (the active period's copy in the user's language). Without a
+	company, the company of the POS the user has open."""
+	company = company or access.open_pos_company()
 	access.require_till_user(company)
 	try:
 		row = resolve_code(code, company)
 	except frappe.ValidationError as e:
 		frappe.clear_messages()
-		return {"valid": False, "message": str(e)}
+		return {"valid": False, "message": strip_html(str(e))}
 	referrer = frappe.db.get_value("Customer", row.customer, "customer_name") or ""
 	out = {
 		"valid": True,
@@ -57,13 +59,16 @@ def check_code(code: str, company: str) -> dict:
 def customer_referral_info(customer: str, company: str | None = None) -> dict:
 	"""A customer's own code, "X of Y used" and referral status (for the till and the Customer form)."""
 	access.require_customer_read(customer)
-	return referral_summary(customer, company)
+	return referral_summary(customer, company or access.open_pos_company())
 
 
 @frappe.whitelist(methods=["POST"])
-def create_code_for_customer(customer: str, company: str) -> dict:
+def create_code_for_customer(customer: str, company: str | None = None) -> dict:
 	"""Give one customer a code now (the till's "create code" button)."""
 	access.require_customer_read(customer)
+	company = company or access.open_pos_company()
+	if not company:
+		frappe.throw(_("Open the POS or choose a company first."))
 	if not frappe.has_permission("Referral Code", "create"):
 		frappe.throw(_("Not permitted to create referral codes."), frappe.PermissionError)
 	from referral_loyalty.services.codes import issue_code

@@ -60,8 +60,26 @@ def _replayed_customer(customer_name, referral_code, mobile_no, email_id):
 
 
 @frappe.whitelist(methods=["POST"])
-def create_customer(customer_name, company, pos_profile_doc, referral_code=None, method="create", **kwargs):
-	mobile_no, email_id = kwargs.get("mobile_no"), kwargs.get("email_id")
+def create_customer(
+	customer_name: str,
+	company: str,
+	pos_profile_doc,
+	customer_id: str | None = None,
+	tax_id: str | None = None,
+	mobile_no: str | None = None,
+	email_id: str | None = None,
+	referral_code: str | None = None,
+	birthday: str | None = None,
+	customer_group: str | None = None,
+	territory: str | None = None,
+	customer_type: str | None = None,
+	gender: str | None = None,
+	method: str = "create",
+	address_line1: str | None = None,
+	city: str | None = None,
+	country: str | None = None,
+):
+	"""POS Awesome's create_customer (same signature), enrolling through the referral rules once."""
 	if method == "create" and referral_code:
 		replayed = _replayed_customer(customer_name, referral_code, mobile_no, email_id)
 		if replayed:
@@ -76,9 +94,20 @@ def create_customer(customer_name, company, pos_profile_doc, referral_code=None,
 			customer_name=customer_name,
 			company=company,
 			pos_profile_doc=pos_profile_doc,
+			customer_id=customer_id,
+			tax_id=tax_id,
+			mobile_no=mobile_no,
+			email_id=email_id,
 			referral_code=referral_code,
+			birthday=birthday,
+			customer_group=customer_group,
+			territory=territory,
+			customer_type=customer_type,
+			gender=gender,
 			method=method,
-			**kwargs,
+			address_line1=address_line1,
+			city=city,
+			country=country,
 		)
 	finally:
 		frappe.flags.rl_source = None
@@ -100,18 +129,9 @@ def _with_referral(customer):
 
 
 def _auto_fetch_enabled(company: str) -> bool:
-	"""POS Awesome's "Auto Fetch Coupon Gifts" of the profile the user has open (read nowhere by
-	POS Awesome itself). With no open shift the profile the user is assigned to is used."""
-	profile = frappe.db.get_value(
-		"POS Opening Shift",
-		{"user": frappe.session.user, "company": company, "status": "Open", "docstatus": 1},
-		"pos_profile",
-		order_by="creation desc",
-	)
-	if not profile:
-		profile = frappe.db.get_value(
-			"POS Profile User", {"user": frappe.session.user, "parenttype": "POS Profile"}, "parent"
-		)
+	"""POS Awesome's "Auto Fetch Coupon Gifts" of the profile the user sells on (read nowhere by
+	POS Awesome itself)."""
+	profile = access.open_pos_profile(company)
 	return bool(profile and frappe.db.get_value("POS Profile", profile, "posa_fetch_coupon"))
 
 

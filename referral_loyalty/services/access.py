@@ -21,3 +21,25 @@ def require_till_user(company: str | None = None) -> None:
 def require_customer_read(customer: str) -> None:
 	if not frappe.has_permission("Customer", "read", doc=customer):
 		frappe.throw(_("Not permitted to read customer {0}.").format(customer), exc=ReferralNotAllowed)
+
+
+def open_pos_profile(company: str | None = None) -> str | None:
+	"""The POS Profile the user has a POS Awesome shift open on (optionally for one company); with
+	no open shift, the profile the user is assigned to."""
+	filters = {"user": frappe.session.user, "status": "Open", "docstatus": 1}
+	if company:
+		filters["company"] = company
+	profile = frappe.db.get_value("POS Opening Shift", filters, "pos_profile", order_by="creation desc")
+	if profile:
+		return profile
+	assigned = frappe.get_all(
+		"POS Profile User", filters={"user": frappe.session.user, "parenttype": "POS Profile"}, pluck="parent"
+	)
+	if company:
+		assigned = [p for p in assigned if frappe.db.get_value("POS Profile", p, "company") == company]
+	return assigned[0] if assigned else None
+
+
+def open_pos_company() -> str | None:
+	profile = open_pos_profile()
+	return frappe.db.get_value("POS Profile", profile, "company") if profile else None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import frappe
 from frappe import _
-from frappe.query_builder.functions import Count
 
 from referral_loyalty.exceptions import InvalidReferralCode, ReferralCodeTypo
 from referral_loyalty.rules import codes
@@ -90,22 +89,15 @@ def resolve_code(raw: str | None, company: str | None = None):
 	return row
 
 
-def used_count(code_name: str, for_update: bool = False) -> int:
+def used_count(code_name: str) -> int:
 	"""Qualified referrals of a code: derived from the Referral ledger, never stored."""
-	return count_referrals(for_update, referral_code=code_name, status=QUALIFIED)
+	return count_referrals(referral_code=code_name, status=QUALIFIED)
 
 
-def count_referrals(for_update: bool = False, **filters) -> int:
-	"""Count Referral rows. With ``for_update`` it is a locking read: under REPEATABLE READ a plain
-	SELECT answers from the transaction's first snapshot and would miss what another till
-	committed while this one waited for the code lock."""
-	referral = frappe.qb.DocType("Referral")
-	query = frappe.qb.from_(referral).select(Count("*"))
-	for field, value in filters.items():
-		query = query.where(referral[field] == value)
-	if for_update:
-		query = query.for_update()
-	return query.run()[0][0]
+def count_referrals(**filters) -> int:
+	"""Count Referral rows (a plain read: exact when the transaction's first statement took the
+	code lock, see services/transactions.py)."""
+	return frappe.db.count("Referral", filters)
 
 
 def code_of_customer(customer: str, company: str | None = None):

@@ -18,6 +18,7 @@ from referral_loyalty.services import coupons, qualification
 from referral_loyalty.services.codes import resolve_code, used_count
 from referral_loyalty.services.periods import period_on
 from referral_loyalty.services.reasons import reason_label
+from referral_loyalty.services.transactions import after_commit
 
 
 @dataclass
@@ -106,7 +107,7 @@ def enrol(
 		already_referred=False,
 		has_submitted_invoices=_has_submitted_invoices(customer.name),
 		code_usage_limit=code.rl_usage_limit or 0,
-		code_used=used_count(code.name, for_update=True),
+		code_used=used_count(code.name),  # advisory here: qualification re-checks under the lock
 		has_active_period=bool(period),
 		code_has_own_offers=bool(code.customer_offer or code.primary_offer),
 	)
@@ -144,7 +145,7 @@ def enrol(
 				),
 			)
 		if period and period.qualification == rewards.ON_ENROLMENT:
-			qualification.credit(referral, code, qualified_on=enrolled_on, invoice=None)
+			after_commit(qualification.qualify_on_enrolment, referral.name, code.name, enrolled_on)
 	return _result(referral.name, referral.status, referral.reason, referral.referee_coupon)
 
 

@@ -13,6 +13,7 @@ from referral_loyalty.rules.rewards import Offers, RewardPlan
 from referral_loyalty.services import coupons, notifications
 from referral_loyalty.services.codes import count_referrals, used_count
 from referral_loyalty.services.periods import get_period, period_on
+from referral_loyalty.services.transactions import after_commit
 
 
 def reward_plan_for(code, period) -> RewardPlan:
@@ -22,21 +23,33 @@ def reward_plan_for(code, period) -> RewardPlan:
 	return rewards.reward_plan(period.reward_mode if period else rewards.DOUBLE_SIDED, offers)
 
 
-def pending_referral_of(customer: str) -> str | None:
+def pending_referral_of(customer: str):
 	"""The hot-path check on every sale: one query on the unique ``referee`` index."""
-	return frappe.db.get_value("Referral", {"referee": customer, "status": eligibility.PENDING}, "name")
+	return frappe.db.get_value(
+		"Referral",
+		{"referee": customer, "status": eligibility.PENDING},
+		["name", "referral_code"],
+		as_dict=True,
+	)
 
 
 def on_sale(invoice) -> None:
-	referral_name = pending_referral_of(invoice.customer)
-	if referral_name:
-		qualify(referral_name, invoice)
+	pending = pending_referral_of(invoice.customer)
+	if pending:
+		sale = frappe._dict(
+			doctype=invoice.doctype,
+			name=invoice.name,
+			posting_date=invoice.posting_date,
+			base_net_total=invoice.base_net_total,
+		)
+		after_commit(qualify, pending.name, pending.referral_code, sale)
 
 
-def qualify(referral_name: str, invoice) -> None:
+def qualify(referral_name: str, code_name: str, invoice) -> None:
+	"""Runs in a transaction of its own (see services/transactions.py) whose first statement is
+	the code lock, so the counts below see every earlier commit."""
 	from referral_loyalty.services.enrolment import lock_code
 
-	code_name = frappe.db.get_value("Referral", referral_name, "referral_code")
 	lock_code(code_name)  # lock order everywhere: code, then referral
 	referral = frappe.get_doc("Referral", referral_name, for_update=True)
 	if referral.status != eligibility.PENDING:
@@ -67,6 +80,24 @@ def qualify(referral_name: str, invoice) -> None:
 	credit(referral, code, qualified_on=getdate(invoice.posting_date), invoice=invoice)
 
 
+def qualify_on_enrolment(referral_name: str, code_name: str, enrolled_on) -> None:
+	"""Qualification "On enrolment": credited right after the enrolment commits, in a transaction
+	of its own that starts with the code lock (see services/transactions.py)."""
+	from referral_loyalty.services.enrolment import lock_code
+
+	lock_code(code_name)
+	referral = frappe.get_doc("Referral", referral_name, for_update=True)
+	if referral.status != eligibility.PENDING:
+		return
+	code = frappe.db.get_value(
+		"Referral Code",
+		code_name,
+		("name", "customer_offer", "primary_offer", "rl_usage_limit"),
+		as_dict=True,
+	)
+	credit(referral, code, qualified_on=enrolled_on, invoice=None)
+
+
 def credit(referral, code, qualified_on, invoice) -> None:
 	"""Credit a referral to the period active on ``qualified_on`` (under the code lock the caller
 	holds), or reject it when a cap or the usage limit is reached."""
@@ -74,12 +105,12 @@ def credit(referral, code, qualified_on, invoice) -> None:
 	caps = CapFacts(
 		referrer_cap=(period.referrer_cap or 0) if period else 0,
 		referrer_qualified_in_period=count_referrals(
-			True, referrer=referral.referrer, referral_period=period.name, status=eligibility.QUALIFIED
+			referrer=referral.referrer, referral_period=period.name, status=eligibility.QUALIFIED
 		)
 		if period
 		else 0,
 		code_usage_limit=code.rl_usage_limit or 0,
-		code_used=used_count(code.name, for_update=True),
+		code_used=used_count(code.name),
 	)
 	reason = eligibility.cap_reason(caps)
 	referral.referral_period = period.name if period else referral.referral_period

@@ -42,6 +42,7 @@ def referral_summary(customer: str, company: str | None = None) -> dict:
 			used=used,
 			usage_limit=limit,
 			usage_label=_("{0} of {1} used").format(used, limit) if limit else _("{0} used").format(used),
+			qr_svg=referral_qr_svg(row.referral_code),
 		)
 	referral = frappe.db.get_value(
 		"Referral",

@@ -77,6 +77,31 @@ class TestPOSCreateCustomer(ReferralTestCase):
 		# only our one coupon: POS Awesome's double-coupon path did not fire
 		self.assertEqual(frappe.db.count("POS Coupon", {"referral_code": self.code.name}), 1)
 
+	def test_pos_route_goes_through_the_override_with_the_form_dict_the_pos_sends(self):
+		from frappe.handler import execute_cmd
+
+		frappe.set_user(CASHIER)
+		frappe.local.form_dict = frappe._dict(
+			cmd="posawesome.posawesome.api.customers.create_customer",
+			customer_name="RL Form Dict Ana",
+			company=COMPANY,
+			pos_profile_doc=self.profile_json,
+			referral_code=self.code.referral_code,
+			mobile_no="5550007777",
+			customer_group="",
+			territory="",
+			method="create",
+		)
+		from werkzeug.test import EnvironBuilder
+		from werkzeug.wrappers import Request
+
+		frappe.local.request = Request(EnvironBuilder(method="POST", path="/api/method/x").get_environ())
+		try:
+			out = execute_cmd("posawesome.posawesome.api.customers.create_customer")
+		finally:
+			del frappe.local.request
+		self.assertEqual(out["rl_referral_outcome"]["status"], "Pending")
+
 	def test_rejection_is_told_to_the_cashier(self):
 		frappe.set_user(CASHIER)
 		out = self.create("RL Same Phone", self.code.referral_code, "555-000-1111")

@@ -77,6 +77,7 @@ class ReferralTestCase(FrappeTestCase):
 	def setUp(self):
 		frappe.set_user("Administrator")
 		frappe.flags.rl_quiet = True
+		frappe.flags.rl_inline = True  # no commit ever happens in a site test: run after-commit work at once
 		frappe.db.savepoint("rl_test")
 		frappe.db.delete("Referral Period", {"company": ("in", (COMPANY, OTHER_COMPANY))})
 
@@ -88,6 +89,7 @@ class ReferralTestCase(FrappeTestCase):
 		frappe.set_user("Administrator")
 		frappe.db.rollback(save_point="rl_test")
 		frappe.flags.rl_quiet = False
+		frappe.flags.rl_inline = False
 
 
 def make_period(from_date, to_date, company: str = COMPANY, **kw):

@@ -1,0 +1,118 @@
+// The cashier's referral flow on POS Awesome's own page, in Debian's chromium (playwright-core).
+// Usage: node pos_referral.mjs <base-url> <fixture-json> <scenario: autofetch-on|autofetch-off> <artifacts-dir>
+// Prints one JSON line "RESULT {...}" with what it saw; scripts/browser_test.sh checks the server side.
+import { mkdirSync } from "node:fs";
+import { chromium } from "playwright-core";
+
+const [base, fixtureJson, scenario, outDir] = process.argv.slice(2);
+const fixture = JSON.parse(fixtureJson);
+const autoFetch = scenario === "autofetch-on";
+mkdirSync(outDir, { recursive: true });
+const result = { scenario, steps: [] };
+let step = 0;
+
+const browser = await chromium.launch({
+	executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+	headless: true,
+	args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+		"--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"],
+});
+const page = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
+
+async function shot(label) {
+	step += 1;
+	const file = `${outDir}/${scenario}-${String(step).padStart(2, "0")}-${label}.png`;
+	await page.screenshot({ path: file });
+	result.steps.push({ step, label, file });
+}
+
+async function saleTotal() {
+	const match = (await page.locator("body").innerText()).match(/ACTIVE SALE\s*\$([\d.,]+)/);
+	return match ? Number(match[1].replace(/,/g, "")) : null;
+}
+
+async function footerCoupons() {
+	const text = await page.locator("body").innerText();
+	const match = text.match(/(\d+) Coupons/);
+	return match ? Number(match[1]) : null;
+}
+
+try {
+	await page.goto(`${base}/login`);
+	await page.fill("#login_email", "Administrator");
+	await page.fill("#login_password", "admin");
+	await page.click(".btn-login");
+	await page.waitForURL(/\/app/, { timeout: 60000 });
+	await page.goto(`${base}/app/posapp`);
+	await page.getByText("Customer Details").waitFor({ timeout: 90000 });
+	await page.locator("td", { hasText: fixture.item }).first().waitFor({ timeout: 60000 });
+	await shot("pos-open");
+
+	// New customer with the code the customer brought, typed as a cashier would
+	await page.locator(".mdi-plus").first().click();
+	const name = `RL Browser Referee ${scenario} ${Date.now()}`;
+	result.customer_name = name;
+	await page.getByLabel("Customer Name *").fill(name);
+	await page.getByLabel("Mobile No").fill(`555${String(Date.now()).slice(-7)}`);
+	await page.getByLabel("Referral Code").pressSequentially(fixture.code.toLowerCase().replaceAll("-", " "), { delay: 25 });
+	const hint = page.locator('.rl-code-hint[data-valid="1"]');
+	await hint.waitFor({ timeout: 20000 });
+	result.live_check = await hint.innerText();
+	await shot("code-checked");
+
+	await page.getByRole("button", { name: /submit/i }).click();
+	const toast = page.locator(".alert-message, .desk-alert", { hasText: /Referral accepted/ });
+	await toast.first().waitFor({ timeout: 30000 });
+	result.outcome_message = await toast.first().innerText();
+	await shot("customer-created");
+
+	// The new customer is selected for the sale (select it by hand if the POS has not yet)
+	const customerInput = page.getByRole("combobox", { name: "Customer" });
+	try {
+		await page.getByText(name).first().waitFor({ timeout: 20000 });
+	} catch {
+		await customerInput.click();
+		await customerInput.fill(name);
+		await page.getByRole("option", { name: new RegExp(name) }).first().click({ timeout: 20000 });
+		await page.getByText(name).first().waitFor({ timeout: 20000 });
+	}
+
+	await page.locator("td", { hasText: fixture.item }).first().click();
+	await page.getByText("1.00 qty").waitFor({ timeout: 20000 });
+	if (autoFetch) {
+		await page.waitForFunction(() => /1 Coupons/.test(document.body.innerText), null, { timeout: 30000 });
+		await page.waitForFunction(
+			(full) => {
+				const m = document.body.innerText.match(/ACTIVE SALE\s*\$([\d.,]+)/);
+				return m && Number(m[1].replace(/,/g, "")) < full;
+			},
+			fixture.price,
+			{ timeout: 30000 }
+		);
+	} else {
+		await page.waitForTimeout(8000); // give an automatic fetch every chance to happen
+	}
+	result.coupons_on_sale = await footerCoupons();
+	result.sale_total = await saleTotal();
+	await shot(autoFetch ? "coupon-applied" : "no-automatic-coupon");
+
+	// Pay in cash and submit
+	await page.getByRole("button", { name: /^pay$/i }).click();
+	await page.waitForTimeout(2500);
+	await shot("payment");
+	await page.getByRole("button", { name: /^submit$/i }).click();
+	// the POS clears the sale once the invoice is submitted
+	await page.getByText("No items in cart").waitFor({ timeout: 60000 });
+	await page.waitForTimeout(1500);
+	await shot("submitted");
+	result.ok = true;
+} catch (error) {
+	result.ok = false;
+	result.error = String(error).slice(0, 800);
+	try {
+		await shot("failure");
+	} catch {}
+}
+await browser.close();
+console.log(`RESULT ${JSON.stringify(result)}`);
+process.exit(result.ok ? 0 : 1);

@@ -1,0 +1,138 @@
+"""Committed data for the browser check of the cashier flow (browser-tests/pos_referral.mjs):
+a shop of its own so the site tests' savepoints never see it. Run with ``bench execute``."""
+
+import json
+
+import frappe
+from frappe.utils import add_days, today
+
+from referral_loyalty import demo
+
+COMPANY = "RL Browser Shop"
+ABBR = "RLBS"
+PROFILE = "RL Browser Till"
+ITEM = "RL Browser Item"
+REFEREE_OFFER = "RL Browser Welcome 10%"
+REFERRER_OFFER = "RL Browser Thanks 15%"
+
+
+def prepare(auto_fetch: int = 1) -> str:
+	demo.ensure_fiscal_years(2026, 2027)
+	demo.ensure_company(COMPANY, ABBR)
+	demo.ensure_item(ITEM)
+	if not frappe.db.exists("Item Price", {"item_code": ITEM, "price_list": "Standard Selling"}):
+		frappe.get_doc(
+			{
+				"doctype": "Item Price",
+				"item_code": ITEM,
+				"price_list": "Standard Selling",
+				"price_list_rate": 40,
+			}
+		).insert(ignore_permissions=True)
+	demo.ensure_offer(REFEREE_OFFER, COMPANY, 10)
+	demo.ensure_offer(REFERRER_OFFER, COMPANY, 15)
+	for offer in (REFEREE_OFFER, REFERRER_OFFER):
+		frappe.db.set_value("POS Offer", offer, "auto", 1)
+	demo.ensure_pos_profile(PROFILE, COMPANY)
+	frappe.db.set_value(
+		"POS Profile",
+		PROFILE,
+		{
+			"posa_fetch_coupon": int(auto_fetch),
+			"rl_auto_create_referral_code": 1,
+			"posa_block_sale_beyond_available_qty": 0,
+		},
+	)
+	period = frappe.db.get_value(
+		"Referral Period", {"company": COMPANY, "enabled": 1, "to_date": (">=", today())}
+	)
+	if not period:
+		frappe.get_doc(
+			{
+				"doctype": "Referral Period",
+				"title": "Browser check",
+				"company": COMPANY,
+				"from_date": add_days(today(), -1),
+				"to_date": add_days(today(), 60),
+				"reward_mode": "Double-sided",
+				"qualification": "On first purchase",
+				"min_purchase_amount": 10,
+				"qualify_within_days": 30,
+				"referee_offer": REFEREE_OFFER,
+				"referrer_offer": REFERRER_OFFER,
+				"copy": [{"language": "en", "title": "10% off your first order", "description": "Welcome!"}],
+			}
+		).insert(ignore_permissions=True)
+	referrer = frappe.db.get_value("Customer", {"customer_name": "RL Browser Referrer"})
+	if not referrer:
+		referrer = (
+			frappe.get_doc(
+				{
+					"doctype": "Customer",
+					"customer_name": "RL Browser Referrer",
+					"customer_group": frappe.db.get_value("Customer Group", {"is_group": 0}),
+					"territory": frappe.db.get_value("Territory", {"is_group": 0}),
+				}
+			)
+			.insert(ignore_permissions=True)
+			.name
+		)
+	_open_shift(PROFILE)
+	from referral_loyalty.services.codes import issue_code
+
+	code = frappe.db.get_value("Referral Code", issue_code(referrer, COMPANY), "referral_code")
+	frappe.db.commit()  # nosemgrep: the browser talks to the served site, which sees only committed data
+	from referral_loyalty.rules.codes import display
+
+	price = frappe.db.get_value(
+		"Item Price", {"item_code": ITEM, "price_list": "Standard Selling"}, "price_list_rate"
+	)
+	return json.dumps(
+		{
+			"company": COMPANY,
+			"profile": PROFILE,
+			"item": ITEM,
+			"price": price,
+			"code": display(code),
+			"referrer": referrer,
+		}
+	)
+
+
+def _open_shift(profile: str, user: str = "Administrator") -> None:
+	"""The POS opens straight onto this profile: one open POS Awesome shift for the user."""
+	open_shifts = frappe.get_all(
+		"POS Opening Shift", {"user": user, "status": "Open", "docstatus": 1}, ["name", "pos_profile"]
+	)
+	if any(s.pos_profile == profile for s in open_shifts):
+		return
+	for shift in open_shifts:  # shifts of other profiles left open by earlier runs
+		frappe.db.set_value("POS Opening Shift", shift.name, "status", "Closed")
+	shift = frappe.get_doc(
+		{
+			"doctype": "POS Opening Shift",
+			"period_start_date": frappe.utils.now_datetime(),
+			"posting_date": today(),
+			"company": COMPANY,
+			"pos_profile": profile,
+			"user": user,
+			"balance_details": [{"mode_of_payment": "Cash", "amount": 0}],
+		}
+	).insert(ignore_permissions=True)
+	shift.submit()
+
+
+def outcome(customer_name: str) -> str:
+	customer = frappe.db.get_value("Customer", {"customer_name": customer_name})
+	referral = frappe.db.get_value(
+		"Referral",
+		{"referee": customer},
+		["name", "status", "reason", "referee_coupon", "qualifying_invoice"],
+		as_dict=True,
+	)
+	used = (
+		frappe.db.get_value("POS Coupon", referral.referee_coupon, "used")
+		if referral and referral.referee_coupon
+		else None
+	)
+	return json.dumps({"customer": customer, "referral": referral, "referee_coupon_used": used}, default=str)

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# The cashier's flow in POS Awesome's own page, in headless Debian chromium (playwright-core):
+# a referred customer created in the POS dialog, their coupon applied to the first sale with
+# "Auto Fetch Coupon Gifts" on and not fetched with it off, the sale submitted, and the Referral
+# checked on the server. Screenshots of each step go to artifacts/browser/.
+set -uo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+PORT=8011
+BASE="http://$TEST_SITE:$PORT"
+OUT="$REPO_DIR/artifacts/browser"
+rm -rf "$OUT" && mkdir -p "$OUT" && chmod 777 "$OUT"
+
+if ! command -v chromium >/dev/null 2>&1; then
+	(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) ||
+		{ echo "browser: 0 passed, 2 failed (chromium could not be installed)"; exit 1; }
+fi
+if [ ! -d "$REPO_DIR/browser-tests/node_modules/playwright-core" ]; then
+	(cd "$REPO_DIR/browser-tests" && npm install --no-audit --no-fund --silent) ||
+		{ echo "browser: 0 passed, 2 failed (playwright-core could not be installed)"; exit 1; }
+fi
+grep -q " $TEST_SITE" /etc/hosts 2>/dev/null || echo "127.0.0.1 $TEST_SITE" >>/etc/hosts 2>/dev/null || true
+
+as_bench "nohup bench --site $TEST_SITE serve --port $PORT --noreload >'$OUT/server.log' 2>&1 &"
+cleanup() { pkill -f "serve --port $PORT" >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+for _ in $(seq 60); do curl -sf "$BASE/api/method/ping" >/dev/null && break; sleep 1; done
+
+passed=0
+failed=0
+for scenario in autofetch-on autofetch-off; do
+	flag=$([ "$scenario" = "autofetch-on" ] && echo 1 || echo 0)
+	fixture=$(as_bench "bench --site $TEST_SITE execute referral_loyalty.tests.browser_fixture.prepare --kwargs '{\"auto_fetch\": $flag}'" |
+		tail -1 | python3 -c 'import json,sys; print(json.loads(sys.stdin.read()))')
+	node "$REPO_DIR/browser-tests/pos_referral.mjs" "$BASE" "$fixture" "$scenario" "$OUT" >"$OUT/$scenario.out" 2>&1
+	result=$(grep "^RESULT " "$OUT/$scenario.out" | tail -1 | cut -c8-)
+	name=$(echo "${result:-{\}}" | python3 -c 'import json,sys; print(json.loads(sys.stdin.read()).get("customer_name",""))')
+	sleep 2
+	server=$(as_bench "bench --site $TEST_SITE execute referral_loyalty.tests.browser_fixture.outcome --kwargs '{\"customer_name\": \"$name\"}'" | tail -1)
+	verdict=$(RESULT="$result" SERVER="$server" FIXTURE="$fixture" SCENARIO="$scenario" python3 - <<'PY'
+import json, os
+problems = []
+try:
+	ui = json.loads(os.environ["RESULT"] or "{}")
+	server = json.loads(json.loads(os.environ["SERVER"] or '""') or "{}")
+	fixture = json.loads(os.environ["FIXTURE"])
+except Exception as e:
+	print(f"FAIL could not read results: {e}")
+	raise SystemExit
+auto = os.environ["SCENARIO"] == "autofetch-on"
+if not ui.get("ok"):
+	problems.append(f"browser flow failed: {ui.get('error')}")
+if "Referral accepted" not in (ui.get("outcome_message") or ""):
+	problems.append("the cashier was not told the referral outcome")
+if not (ui.get("live_check") or "").startswith("Valid code"):
+	problems.append("no live check of the typed code")
+if auto and not (ui.get("coupons_on_sale") == 1 and (ui.get("sale_total") or 1e9) < fixture["price"]):
+	problems.append(f"coupon not applied automatically: {ui.get('coupons_on_sale')} coupons, total {ui.get('sale_total')}")
+if not auto and not (ui.get("coupons_on_sale") == 0 and ui.get("sale_total") == fixture["price"]):
+	problems.append(f"a coupon was fetched with auto-fetch off: {ui.get('coupons_on_sale')} coupons, total {ui.get('sale_total')}")
+referral = (server or {}).get("referral") or {}
+if referral.get("status") != "Qualified" or not referral.get("qualifying_invoice"):
+	problems.append(f"referral not qualified by the sale: {referral}")
+if auto and server.get("referee_coupon_used") != 1:
+	problems.append("the referee's coupon was not redeemed on the sale")
+if not auto and server.get("referee_coupon_used") != 0:
+	problems.append("the referee's coupon was used although not fetched")
+print("PASS" if not problems else "FAIL " + "; ".join(problems))
+PY
+)
+	echo "browser $scenario: $verdict"
+	if [[ "$verdict" == PASS* ]]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+done
+ls "$OUT"/*.png 2>/dev/null | sed 's#^#  screenshot: #'
+echo "browser: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
