@@ -224,7 +224,8 @@ def setup_demo() -> None:
 				.name
 			)
 		issue_code(customer, DEMO_COMPANY)
-	frappe.db.commit()  # nosemgrep: run from the command line by the set-up script
+	# run from the command line by the set-up script
+	frappe.db.commit()  # nosemgrep
 	print(f"Demo shop ready: company {DEMO_COMPANY}, POS Profile {DEMO_PROFILE}, period 'Bring a friend'.")
 	for row in frappe.get_all("Referral Code", {"company": DEMO_COMPANY}, ["customer_name", "referral_code"]):
 		from referral_loyalty.rules.codes import display

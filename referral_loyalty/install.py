@@ -161,6 +161,7 @@ def before_uninstall():
 		frappe.db.delete("Property Setter", {"doc_type": doctype, "field_name": fieldname, "property": prop})
 	for doctype, _columns, index_name in INDEXES:
 		if frappe.db.has_index(f"tab{doctype}", index_name):
-			frappe.db.sql_ddl(f"ALTER TABLE `tab{doctype}` DROP INDEX `{index_name}`")
+			# DDL: frappe offers add_index but no drop; names come from INDEXES above, not from input
+			frappe.db.sql_ddl(f"ALTER TABLE `tab{doctype}` DROP INDEX `{index_name}`")  # nosemgrep
 	for doctype in CUSTOM_FIELDS:
 		frappe.clear_cache(doctype=doctype)

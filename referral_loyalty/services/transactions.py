@@ -33,7 +33,8 @@ def run_in_own_transaction(fn: Callable, *args) -> None:
 	for attempt in range(1, RETRIES + 1):
 		try:
 			fn(*args)
-			frappe.db.commit()  # nosemgrep: its own unit of work, after the sale committed
+			# its own unit of work, after the sale committed
+			frappe.db.commit()  # nosemgrep
 			return
 		except (frappe.QueryDeadlockError, frappe.QueryTimeoutError):
 			frappe.db.rollback()
@@ -46,7 +47,8 @@ def run_in_own_transaction(fn: Callable, *args) -> None:
 		except Exception:
 			frappe.db.rollback()
 			frappe.log_error(title=f"Referral: {fn.__qualname__} failed")
-			frappe.db.commit()  # nosemgrep: keep the error log
+			# keep the error log
+			frappe.db.commit()  # nosemgrep
 			return
 
 

@@ -81,7 +81,8 @@ def prepare(auto_fetch: int = 1) -> str:
 	from referral_loyalty.services.codes import issue_code
 
 	code = frappe.db.get_value("Referral Code", issue_code(referrer, COMPANY), "referral_code")
-	frappe.db.commit()  # nosemgrep: the browser talks to the served site, which sees only committed data
+	# the browser talks to the served site, which sees only committed data
+	frappe.db.commit()  # nosemgrep
 	from referral_loyalty.rules.codes import display
 
 	price = frappe.db.get_value(

@@ -58,7 +58,8 @@ class TestConcurrentTills(FrappeTestCase):
 		self.referrer, self.code = make_referrer()
 		self.referees = [make_customer(code=self.code.referral_code) for _ in range(PROCESSES)]
 		self.invoices = [make_invoice(r.name, 100, submit=False) for r in self.referees]
-		frappe.db.commit()  # nosemgrep: the other processes must see the set-up
+		# the other processes must see the set-up
+		frappe.db.commit()  # nosemgrep
 
 	def tearDown(self):
 		customers = [self.referrer.name] + [r.name for r in self.referees]
@@ -77,7 +78,8 @@ class TestConcurrentTills(FrappeTestCase):
 			("Customer", {"name": ("in", customers)}),
 		):
 			frappe.db.delete(doctype, filters)
-		frappe.db.commit()  # nosemgrep: undo the committed set-up
+		# undo the committed set-up
+		frappe.db.commit()  # nosemgrep
 		frappe.flags.rl_quiet = False
 
 	def test_eight_tills_one_capped_code(self):

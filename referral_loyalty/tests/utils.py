@@ -63,7 +63,8 @@ def ensure_shop() -> None:
 	ensure_offer("RL Other Company Offer", company=OTHER_COMPANY)
 	ensure_offer(INFLUENCER_OFFER, percent=25)
 	ensure_pos_profile()
-	frappe.db.commit()  # nosemgrep: base test data must be visible to the parallel-process tests
+	# base test data must be visible to the parallel-process tests
+	frappe.db.commit()  # nosemgrep
 
 
 class ReferralTestCase(FrappeTestCase):
