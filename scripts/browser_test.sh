@@ -70,6 +70,22 @@ PY
 	echo "browser $scenario: $verdict"
 	if [[ "$verdict" == PASS* ]]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 done
+desk=$(as_bench "bench --site $TEST_SITE execute referral_loyalty.tests.browser_fixture.desk_fixture" | tail -1 |
+	python3 -c 'import json,sys; print(json.loads(sys.stdin.read()))')
+node "$REPO_DIR/browser-tests/desk_screens.mjs" "$BASE" "$desk" "$OUT" >"$OUT/desk.out" 2>&1
+desk_verdict=$(RESULT="$(grep "^RESULT " "$OUT/desk.out" | tail -1 | cut -c8-)" python3 - <<'PY'
+import json, os
+try:
+	r = json.loads(os.environ["RESULT"])
+except Exception:
+	print("FAIL no result")
+	raise SystemExit
+bad = ["%s lacks %s" % (p["label"], p["missing"]) for p in r.get("pages", []) if p["missing"]]
+print("PASS" if r.get("ok") and not bad else "FAIL " + "; ".join(bad or [r.get("error", "")]))
+PY
+)
+echo "browser desk pages: $desk_verdict"
+if [[ "$desk_verdict" == PASS* ]]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 ls "$OUT"/*.png 2>/dev/null | sed 's#^#  screenshot: #'
 echo "browser: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -137,3 +137,25 @@ def outcome(customer_name: str) -> str:
 		else None
 	)
 	return json.dumps({"customer": customer, "referral": referral, "referee_coupon_used": used}, default=str)
+
+
+def desk_fixture() -> str:
+	"""Names of the documents the Desk screenshots open (after the cashier flow ran)."""
+	from referral_loyalty.rules.codes import display
+
+	referrer = frappe.db.get_value("Customer", {"customer_name": "RL Browser Referrer"})
+	code = frappe.db.get_value("Referral Code", {"customer": referrer, "company": COMPANY}, ["name", "referral_code"], as_dict=True)
+	period = frappe.db.get_value("Referral Period", {"company": COMPANY, "enabled": 1}, ["name", "title"], as_dict=True)
+	referral = frappe.db.get_value("Referral", {"referrer": referrer, "status": "Qualified"}, "name", order_by="creation desc")
+	copy_title = frappe.db.get_value("Referral Period Copy", {"parent": period.name}, "title")
+	return json.dumps(
+		{
+			"company": COMPANY,
+			"referrer": referrer,
+			"code_name": code.name,
+			"code": display(code.referral_code),
+			"period": period.name,
+			"copy_title": copy_title,
+			"referral": referral,
+		}
+	)

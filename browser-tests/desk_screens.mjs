@@ -1,0 +1,56 @@
+// The Desk side renders: the Referrals workspace with its number cards, the forms and the reports.
+// Usage: node desk_screens.mjs <base-url> <fixture-json> <artifacts-dir>
+// Prints "RESULT {...}" with one entry per page: what was expected on it and whether it was seen.
+import { mkdirSync } from "node:fs";
+import { chromium } from "playwright-core";
+
+const [base, fixtureJson, outDir] = process.argv.slice(2);
+const fixture = JSON.parse(fixtureJson);
+mkdirSync(outDir, { recursive: true });
+const browser = await chromium.launch({
+	executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+	headless: true,
+	args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+		"--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"],
+});
+const page = await (await browser.newContext({ viewport: { width: 1440, height: 1000 } })).newPage();
+const pages = [
+	["workspace", "/app/referrals", ["Active Referral Codes", "Pending Referrals", "Qualified This Period", "Reward Cost This Period"]],
+	["referral-period", `/app/referral-period/${encodeURIComponent(fixture.period)}`, ["Reward Mode", "Copy per Language", fixture.copy_title]],
+	["referral-code", `/app/referral-code/${encodeURIComponent(fixture.code_name)}`, [fixture.code, "Usage Limit"]],
+	["customer", `/app/customer/${encodeURIComponent(fixture.referrer)}`, ["Referral code", fixture.code]],
+	["referral", `/app/referral/${encodeURIComponent(fixture.referral)}`, ["Referee", "Qualifying Invoice"]],
+	["report-funnel", `/app/query-report/Referral Funnel?company=${encodeURIComponent(fixture.company)}`, ["Referral Funnel"]],
+	["report-top-referrers", `/app/query-report/Top Referrers?company=${encodeURIComponent(fixture.company)}`, ["Top Referrers", fixture.referrer]],
+	["report-reward-cost", `/app/query-report/Reward Cost?company=${encodeURIComponent(fixture.company)}`, ["Reward Cost"]],
+];
+const result = { ok: true, pages: [] };
+try {
+	await page.goto(`${base}/login`);
+	await page.fill("#login_email", "Administrator");
+	await page.fill("#login_password", "admin");
+	await page.click(".btn-login");
+	await page.waitForURL(/\/app/, { timeout: 60000 });
+	for (const [label, path, expected] of pages) {
+		await page.goto(base + path);
+		const missing = [];
+		for (const text of expected) {
+			try {
+				await page.getByText(text, { exact: false }).first().waitFor({ timeout: 20000 });
+			} catch {
+				missing.push(text);
+			}
+		}
+		await page.waitForTimeout(1000);
+		const file = `${outDir}/desk-${label}.png`;
+		await page.screenshot({ path: file, fullPage: true });
+		result.pages.push({ label, path, missing, file });
+		if (missing.length) result.ok = false;
+	}
+} catch (error) {
+	result.ok = false;
+	result.error = String(error).slice(0, 600);
+}
+await browser.close();
+console.log(`RESULT ${JSON.stringify(result)}`);
+process.exit(result.ok ? 0 : 1);
