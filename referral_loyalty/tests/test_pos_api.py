@@ -154,6 +154,8 @@ class TestCouponLookups(ReferralTestCase):
 			lambda: posa.get_pos_coupon(self.coupon.coupon_code, self.referee.name, COMPANY),
 			lambda: posa.get_active_gift_coupons(self.referee.name, COMPANY),
 			lambda: api.customer_referral_info(self.referee.name, COMPANY),
+			lambda: api.check_code(self.coupon.coupon_code, COMPANY),
+			lambda: api.create_code_for_customer(self.referee.name, COMPANY),
 		):
 			with self.assertRaises(frappe.PermissionError):
 				call()
