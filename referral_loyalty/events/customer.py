@@ -15,8 +15,11 @@ def before_validate(doc, method=None):
 	if not doc.is_new() and not doc.has_value_changed("posa_referral_code"):
 		return
 	company = doc.get("posa_referral_company") or None
-	code = code_service.resolve_code(doc.posa_referral_code, company)
+	typed = frappe.flags.rl_typed_code  # (text, row) the POS wrapper already looked up
+	found = typed[1] if typed and typed[0] == doc.posa_referral_code else None
+	code = code_service.resolve_code(doc.posa_referral_code, company, found=found)
 	doc.posa_referral_code = code.referral_code
+	doc.flags.rl_code = code  # enrolment uses this row instead of looking it up again
 	if not company:
 		doc.posa_referral_company = code.company
 
@@ -26,11 +29,11 @@ def after_insert(doc, method=None):
 	if (
 		profile
 		and doc.get("posa_referral_company")
-		and frappe.db.get_value("POS Profile", profile, "rl_auto_create_referral_code")
+		and frappe.get_cached_value("POS Profile", profile, "rl_auto_create_referral_code")
 	):
 		code_service.issue_code(doc.name, doc.posa_referral_company)
 	if doc.get("posa_referral_code"):
-		_enrol(doc)
+		_enrol(doc, new_customer=True)
 
 
 def on_update(doc, method=None):
@@ -40,8 +43,14 @@ def on_update(doc, method=None):
 		_enrol(doc)
 
 
-def _enrol(doc):
-	result = enrolment.enrol(doc, doc.posa_referral_code, pos_profile=frappe.flags.rl_pos_profile)
+def _enrol(doc, new_customer: bool = False):
+	result = enrolment.enrol(
+		doc,
+		doc.posa_referral_code,
+		pos_profile=frappe.flags.rl_pos_profile,
+		code=doc.flags.rl_code,
+		new_customer=new_customer,
+	)
 	doc.rl_referral = doc.rl_referral or result.referral
 	frappe.flags.rl_last_enrolment = result
 	if not frappe.flags.rl_quiet:

@@ -44,13 +44,15 @@ def _profile_name(pos_profile_doc) -> str | None:
 
 
 def _replayed_customer(customer_name, referral_code, mobile_no, email_id):
-	"""The customer an earlier call already created from the same dialog data, if any."""
+	"""The customer an earlier call already created from the same dialog data, if any. The code
+	row found is kept for the customer's own validation in this request (one look-up, not two)."""
 	try:
 		code = find_code(referral_code)
 	except frappe.ValidationError:
 		return None
 	if not code:
 		return None
+	frappe.flags.rl_typed_code = (referral_code, code)
 	filters = {"customer_name": customer_name, "posa_referral_code": code.referral_code}
 	if mobile_no:
 		filters["mobile_no"] = mobile_no
@@ -80,9 +82,11 @@ def create_customer(
 	country: str | None = None,
 ):
 	"""POS Awesome's create_customer (same signature), enrolling through the referral rules once."""
+	frappe.flags.rl_typed_code = None
 	if method == "create" and referral_code:
 		replayed = _replayed_customer(customer_name, referral_code, mobile_no, email_id)
 		if replayed:
+			frappe.flags.rl_typed_code = None
 			frappe.has_permission("Customer", "read", doc=replayed, throw=True)
 			return _with_referral(frappe.get_doc("Customer", replayed))
 
@@ -112,6 +116,7 @@ def create_customer(
 	finally:
 		frappe.flags.rl_source = None
 		frappe.flags.rl_pos_profile = None
+		frappe.flags.rl_typed_code = None
 	return _with_referral(customer)
 
 

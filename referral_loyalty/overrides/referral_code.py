@@ -2,6 +2,8 @@
 
 import frappe
 from frappe import _
+from frappe.query_builder import DocType
+from frappe.query_builder.functions import Coalesce
 from posawesome.posawesome.doctype.referral_code.referral_code import (
 	ReferralCode as POSAwesomeReferralCode,
 )
@@ -30,7 +32,7 @@ class ReferralCode(POSAwesomeReferralCode):
 		super().validate()
 		if (self.rl_usage_limit or 0) < 0:
 			frappe.throw(_("Usage Limit cannot be negative."), exc=InvalidReferralCode)
-		if not self.disabled:
+		if not self.disabled and not self.flags.rl_checked_no_other_code:
 			other = frappe.db.get_value(
 				"Referral Code",
 				{
@@ -54,10 +56,14 @@ class ReferralCode(POSAwesomeReferralCode):
 				)
 
 	def on_update(self):
-		if not self.disabled and not frappe.db.get_value("Customer", self.customer, "rl_referral_code"):
-			frappe.db.set_value(
-				"Customer", self.customer, "rl_referral_code", self.name, update_modified=False
-			)
+		if self.disabled:
+			return
+		customer = DocType("Customer")
+		(  # the customer shows this code unless it shows one already (one statement)
+			frappe.qb.update(customer)
+			.set(customer.rl_referral_code, self.name)
+			.where((customer.name == self.customer) & (Coalesce(customer.rl_referral_code, "") == ""))
+		).run()
 
 	def on_trash(self):
 		frappe.db.set_value(

@@ -63,9 +63,10 @@ def find_code(raw: str | None):
 	)
 
 
-def resolve_code(raw: str | None, company: str | None = None):
-	"""The usable Referral Code row for what was typed, or a clear error (nothing is saved)."""
-	row = find_code(raw)
+def resolve_code(raw: str | None, company: str | None = None, found=None):
+	"""The usable Referral Code row for what was typed, or a clear error (nothing is saved).
+	``found``: the row ``find_code`` already returned for the same text in this request."""
+	row = found or find_code(raw)
 	if not row:
 		frappe.throw(
 			_("Referral code {0} does not exist.").format(frappe.bold(_clip(raw))),
@@ -119,6 +120,7 @@ def issue_code(customer: str, company: str, campaign: str | None = None) -> str:
 	doc.customer = customer
 	doc.company = company
 	doc.campaign = campaign
+	doc.flags.rl_checked_no_other_code = True  # just above, in this transaction
 	doc.insert(ignore_permissions=True)
 	return doc.name
 

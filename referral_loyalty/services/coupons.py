@@ -13,11 +13,27 @@ def coupon_name(referral: str, side: str) -> str:
 	return f"{referral}-{side.upper()}"
 
 
-def issue(referral, side: str, offer: str, customer: str, valid_upto=None) -> str:
-	"""Issue (once) the coupon of one side of a referral and return its name."""
+HOLDER_FIELDS = ("customer_name", "mobile_no", "email_id")
+
+
+def issue(
+	referral,
+	side: str,
+	offer: str,
+	customer: str,
+	valid_upto=None,
+	*,
+	campaign: str | None,
+	holder=None,
+	new_referral: bool = False,
+):
+	"""Issue (once) the coupon of one side of a referral (``campaign``: the referral code's) and
+	return its ``name`` and ``coupon_code``. ``holder``: the customer's document or row when the
+	caller has it (its name and contacts are copied onto the coupon). ``new_referral``: the
+	referral was inserted in this transaction, so it has no coupon yet (not looked for)."""
 	name = coupon_name(referral.name, side)
-	if frappe.db.exists("POS Coupon", name):
-		return name
+	if not new_referral and frappe.db.exists("POS Coupon", name):
+		return frappe._dict(name=name, coupon_code=frappe.db.get_value("POS Coupon", name, "coupon_code"))
 	coupon = frappe.new_doc("POS Coupon")
 	coupon.coupon_name = name
 	coupon.coupon_type = "Gift Card"
@@ -29,11 +45,19 @@ def issue(referral, side: str, offer: str, customer: str, valid_upto=None) -> st
 	coupon.valid_from = today()
 	coupon.valid_upto = valid_upto
 	coupon.referral_code = referral.referral_code
-	coupon.campaign = frappe.db.get_value("Referral Code", referral.referral_code, "campaign")
+	coupon.campaign = campaign
 	coupon.rl_referral = referral.name
 	coupon.rl_side = side
+	# What the form would fetch through its links, set here from rows already at hand; every link
+	# (customer, offer, company, code, referral) was read from the database by the caller.
+	if holder is None:
+		holder = frappe.db.get_value("Customer", customer, HOLDER_FIELDS, as_dict=True) or {}
+	for field in HOLDER_FIELDS:
+		coupon.set(field, holder.get(field))
+	coupon.description = frappe.get_cached_value("POS Offer", offer, "description")
+	coupon.flags.ignore_links = True
 	coupon.insert(ignore_permissions=True)
-	return coupon.name
+	return frappe._dict(name=coupon.name, coupon_code=coupon.coupon_code)
 
 
 def is_redeemed(coupon: str) -> bool:

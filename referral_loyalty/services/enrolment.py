@@ -6,9 +6,10 @@ from dataclasses import dataclass
 
 import frappe
 from frappe import _
-from frappe.query_builder import DocType
-from frappe.query_builder.functions import Count
+from frappe.query_builder import Criterion, DocType
+from frappe.query_builder.functions import Coalesce, Count
 from frappe.utils import flt, getdate, today
+from pypika.terms import CustomFunction
 
 from referral_loyalty.rules import eligibility, rewards
 from referral_loyalty.rules.codes import display
@@ -19,6 +20,8 @@ from referral_loyalty.services.codes import resolve_code, used_count
 from referral_loyalty.services.periods import period_on
 from referral_loyalty.services.reasons import reason_label
 from referral_loyalty.services.transactions import after_commit
+
+RegexpReplace = CustomFunction("REGEXP_REPLACE", ["text", "pattern", "replacement"])
 
 
 @dataclass
@@ -33,9 +36,10 @@ class EnrolmentResult:
 		return dict(self.__dict__)
 
 
-def lock_code(code_name: str) -> None:
-	"""Serialise everything that counts against one code: enrolments and qualifications."""
-	frappe.db.get_value("Referral Code", code_name, "name", for_update=True)
+def lock_code(code_name: str, fields=("name",)):
+	"""Serialise everything that counts against one code: enrolments and qualifications. Returns
+	the locked row's ``fields``."""
+	return frappe.db.get_value("Referral Code", code_name, fields, for_update=True, as_dict=True)
 
 
 def current_source() -> str:
@@ -49,18 +53,35 @@ def current_source() -> str:
 	return "Desk"
 
 
-def _earlier_referee_identities(code_name: str, referee: str) -> tuple[Identity, ...]:
+def _earlier_referee_identities(code_name: str, referee: str, identity: Identity) -> tuple[Identity, ...]:
+	"""Identities of earlier referees of the code that may match ``identity``: the database keeps only
+	the candidates (same last digits of the mobile, same e-mail domain), so a code with thousands of
+	referees does not send them all; ``Identity.matches`` then decides."""
+	if not (identity.mobile or identity.email):
+		return ()
 	referral = DocType("Referral")
 	customer = DocType("Customer")
+	candidates = []
+	if identity.mobile:
+		digits = RegexpReplace(Coalesce(customer.mobile_no, ""), "[^0-9]", "")
+		candidates.append(digits.like(f"%{identity.mobile}"))
+	if identity.email:
+		domain = identity.email.rpartition("@")[2]
+		candidates.append(customer.email_id.like(f"%@{_escape_like(domain)}%"))
 	rows = (
 		frappe.qb.from_(referral)
 		.join(customer)
 		.on(customer.name == referral.referee)
 		.select(customer.mobile_no, customer.email_id)
 		.where((referral.referral_code == code_name) & (referral.referee != referee))
+		.where(Criterion.any(candidates))
 		.run(as_dict=True)
 	)
 	return tuple(Identity.of(r.mobile_no, r.email_id) for r in rows)
+
+
+def _escape_like(text: str) -> str:
+	return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _has_submitted_invoices(customer: str) -> bool:
@@ -71,11 +92,21 @@ def _has_submitted_invoices(customer: str) -> bool:
 
 
 def enrol(
-	customer, raw_code: str, source: str | None = None, pos_profile: str | None = None
+	customer,
+	raw_code: str,
+	source: str | None = None,
+	pos_profile: str | None = None,
+	code=None,
+	new_customer: bool = False,
 ) -> EnrolmentResult:
 	"""Enrol ``customer`` (a Customer document) with the code it brought. Safe to call again:
-	the referee already having a Referral returns that one."""
-	code = resolve_code(raw_code, customer.get("posa_referral_company") or None)
+	the referee already having a Referral returns that one.
+
+	``code``: the Referral Code row the customer's validation resolved for ``raw_code`` in this
+	request (not looked up again). ``new_customer``: called right after the customer's insert, so
+	it has no invoice and no reward yet (those two checks are skipped)."""
+	if not code or code.referral_code != raw_code:
+		code = resolve_code(raw_code, customer.get("posa_referral_company") or None)
 	lock_code(code.name)
 
 	existing = frappe.db.get_value(
@@ -97,17 +128,24 @@ def enrol(
 
 	enrolled_on = getdate(today())
 	period = period_on(code.company, enrolled_on)
-	referrer = frappe.db.get_value("Customer", code.customer, ["mobile_no", "email_id"], as_dict=True) or {}
+	referrer = (
+		frappe.db.get_value(
+			"Customer", code.customer, ["customer_name", "mobile_no", "email_id"], as_dict=True
+		)
+		or frappe._dict()
+	)
+	referee_identity = Identity.of(customer.get("mobile_no"), customer.get("email_id"))
 	facts = EnrolmentFacts(
 		referee=customer.name,
 		referrer=code.customer,
-		referee_identity=Identity.of(customer.get("mobile_no"), customer.get("email_id")),
+		referee_identity=referee_identity,
 		referrer_identity=Identity.of(referrer.get("mobile_no"), referrer.get("email_id")),
-		earlier_referee_identities=_earlier_referee_identities(code.name, customer.name),
+		earlier_referee_identities=_earlier_referee_identities(code.name, customer.name, referee_identity),
 		already_referred=False,
-		has_submitted_invoices=_has_submitted_invoices(customer.name),
+		has_submitted_invoices=False if new_customer else _has_submitted_invoices(customer.name),
 		code_usage_limit=code.rl_usage_limit or 0,
-		code_used=used_count(code.name),  # advisory here: qualification re-checks under the lock
+		# advisory here (qualification re-checks under the lock); only counted when there is a limit
+		code_used=used_count(code.name) if code.rl_usage_limit else 0,
 		has_active_period=bool(period),
 		code_has_own_offers=bool(code.customer_offer or code.primary_offer),
 	)
@@ -117,8 +155,10 @@ def enrol(
 	referral.update(
 		{
 			"referee": customer.name,
+			"referee_name": customer.get("customer_name"),
 			"referral_code": code.name,
 			"referrer": code.customer,
+			"referrer_name": referrer.get("customer_name"),
 			"company": code.company,
 			"status": eligibility.REJECTED if reason else eligibility.PENDING,
 			"reason": reason,
@@ -132,21 +172,37 @@ def enrol(
 	if period and (period.qualification == rewards.ON_FIRST_PURCHASE):
 		referral.qualify_by = qualify_by(enrolled_on, period.qualify_within_days or 0)
 		referral.min_purchase_amount = flt(period.min_purchase_amount)
+	# every link was just read from the database (customer, code, referrer, period; the POS
+	# Profile by POS Awesome's create_customer): no need to read each one again to validate it
+	referral.flags.ignore_links = True
 	referral.insert(ignore_permissions=True)
 	frappe.db.set_value("Customer", customer.name, "rl_referral", referral.name, update_modified=False)
 
+	coupon = None
 	if not reason:
 		plan = qualification.reward_plan_for(code, period)
-		if plan.referee_offer and _referee_may_be_rewarded(period, customer.name):
-			referral.db_set(
-				"referee_coupon",
-				coupons.issue(
-					referral, rewards.REFEREE, plan.referee_offer, customer.name, referral.qualify_by
-				),
+		if plan.referee_offer and (new_customer or _referee_may_be_rewarded(period, customer.name)):
+			coupon = coupons.issue(
+				referral,
+				rewards.REFEREE,
+				plan.referee_offer,
+				customer.name,
+				referral.qualify_by,
+				campaign=code.campaign,
+				holder=customer,
+				new_referral=True,
 			)
+			referral.referee_coupon = coupon.name
+			frappe.db.set_value("Referral", referral.name, "referee_coupon", coupon.name)
 		if period and period.qualification == rewards.ON_ENROLMENT:
 			after_commit(qualification.qualify_on_enrolment, referral.name, code.name, enrolled_on)
-	return _result(referral.name, referral.status, referral.reason, referral.referee_coupon)
+	return _result(
+		referral.name,
+		referral.status,
+		referral.reason,
+		referral.referee_coupon,
+		coupon_code=coupon.coupon_code if coupon else None,
+	)
 
 
 def _referee_may_be_rewarded(period, referee: str) -> bool:
@@ -169,11 +225,11 @@ def _referee_may_be_rewarded(period, referee: str) -> bool:
 	return rewarded < period.referee_reward_limit
 
 
-def _result(name, status, reason, referee_coupon) -> EnrolmentResult:
+def _result(name, status, reason, referee_coupon, coupon_code: str | None = None) -> EnrolmentResult:
 	if status == eligibility.REJECTED:
 		message = _("Referral not accepted: {0}").format(reason_label(reason))
 	elif referee_coupon:
-		code = frappe.db.get_value("POS Coupon", referee_coupon, "coupon_code")
+		code = coupon_code or frappe.db.get_value("POS Coupon", referee_coupon, "coupon_code")
 		message = _("Referral accepted. Welcome coupon {0} issued.").format(display(code or ""))
 	elif status == eligibility.QUALIFIED:
 		message = _("Referral accepted and qualified.")

@@ -23,6 +23,10 @@ def reward_plan_for(code, period) -> RewardPlan:
 	return rewards.reward_plan(period.reward_mode if period else rewards.DOUBLE_SIDED, offers)
 
 
+# what crediting needs of the code, read with the lock
+CODE_FIELDS_FOR_CREDIT = ("name", "customer_offer", "primary_offer", "rl_usage_limit", "campaign")
+
+
 def pending_referral_of(customer: str):
 	"""The hot-path check on every sale: one query on the unique ``referee`` index."""
 	return frappe.db.get_value(
@@ -50,8 +54,8 @@ def qualify(referral_name: str, code_name: str, invoice) -> None:
 	the code lock, so the counts below see every earlier commit."""
 	from referral_loyalty.services.enrolment import lock_code
 
-	lock_code(code_name)  # lock order everywhere: code, then referral
-	referral = frappe.get_doc("Referral", referral_name, for_update=True)
+	code = lock_code(code_name, CODE_FIELDS_FOR_CREDIT)  # lock order everywhere: code, then referral
+	referral = _locked_referral(referral_name)
 	if referral.status != eligibility.PENDING:
 		return  # another till got there first, or a replayed submit
 
@@ -71,12 +75,6 @@ def qualify(referral_name: str, code_name: str, invoice) -> None:
 		referral.reason = outcome.reason
 		referral.save(ignore_permissions=True)
 		return
-	code = frappe.db.get_value(
-		"Referral Code",
-		code_name,
-		("name", "customer_offer", "primary_offer", "rl_usage_limit"),
-		as_dict=True,
-	)
 	credit(referral, code, qualified_on=getdate(invoice.posting_date), invoice=invoice)
 
 
@@ -85,32 +83,36 @@ def qualify_on_enrolment(referral_name: str, code_name: str, enrolled_on) -> Non
 	of its own that starts with the code lock (see services/transactions.py)."""
 	from referral_loyalty.services.enrolment import lock_code
 
-	lock_code(code_name)
-	referral = frappe.get_doc("Referral", referral_name, for_update=True)
+	code = lock_code(code_name, CODE_FIELDS_FOR_CREDIT)
+	referral = _locked_referral(referral_name)
 	if referral.status != eligibility.PENDING:
 		return
-	code = frappe.db.get_value(
-		"Referral Code",
-		code_name,
-		("name", "customer_offer", "primary_offer", "rl_usage_limit"),
-		as_dict=True,
-	)
 	credit(referral, code, qualified_on=enrolled_on, invoice=None)
+
+
+def _locked_referral(name: str):
+	referral = frappe.get_doc("Referral", name, for_update=True)
+	# the links it gains here (period, invoice, coupon) are all read from the database just before:
+	# saving it does not read each of its links again
+	referral.flags.ignore_links = True
+	return referral
 
 
 def credit(referral, code, qualified_on, invoice) -> None:
 	"""Credit a referral to the period active on ``qualified_on`` (under the code lock the caller
 	holds), or reject it when a cap or the usage limit is reached."""
 	period = period_on(referral.company, qualified_on) or get_period(referral.enrolment_period)
-	caps = CapFacts(
-		referrer_cap=(period.referrer_cap or 0) if period else 0,
+	referrer_cap = (period.referrer_cap or 0) if period else 0
+	usage_limit = code.rl_usage_limit or 0
+	caps = CapFacts(  # each count only when there is a cap or a limit to count against
+		referrer_cap=referrer_cap,
 		referrer_qualified_in_period=count_referrals(
 			referrer=referral.referrer, referral_period=period.name, status=eligibility.QUALIFIED
 		)
-		if period
+		if referrer_cap
 		else 0,
-		code_usage_limit=code.rl_usage_limit or 0,
-		code_used=used_count(code.name),
+		code_usage_limit=usage_limit,
+		code_used=used_count(code.name) if usage_limit else 0,
 	)
 	reason = eligibility.cap_reason(caps)
 	referral.referral_period = period.name if period else referral.referral_period
@@ -125,11 +127,10 @@ def credit(referral, code, qualified_on, invoice) -> None:
 	referral.save(ignore_permissions=True)
 	plan = reward_plan_for(code, period)
 	if plan.referrer_offer:
-		referral.db_set(
-			"referrer_coupon",
-			coupons.issue(referral, rewards.REFERRER, plan.referrer_offer, referral.referrer),
+		coupon = coupons.issue(
+			referral, rewards.REFERRER, plan.referrer_offer, referral.referrer, campaign=code.get("campaign")
 		)
-		referral.db_set("referrer_reward_status", "Issued")
+		referral.db_set({"referrer_coupon": coupon.name, "referrer_reward_status": "Issued"})
 		notifications.referrer_rewarded(referral)
 
 

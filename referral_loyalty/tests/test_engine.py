@@ -144,6 +144,11 @@ class TestEnrolment(ReferralTestCase):
 		again = self.enrol(code.referral_code, email="B.o.b+x@example.com")
 		self.assertEqual(referral_of(first.name).status, "Pending")
 		self.assertEqual(referral_of(again.name).reason, "DUPLICATE_IDENTITY")
+		# an earlier referee's mobile typed another way
+		first_mobile = self.enrol(code.referral_code, mobile="+34 612 345 678")
+		again_mobile = self.enrol(code.referral_code, mobile="612-345-678")
+		self.assertEqual(referral_of(first_mobile.name).status, "Pending")
+		self.assertEqual(referral_of(again_mobile.name).reason, "DUPLICATE_IDENTITY")
 
 		# self-referral: the referrer edits their own record to use their code
 		with self.on("2026-03-05"):
