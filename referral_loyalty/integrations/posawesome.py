@@ -137,7 +137,7 @@ def _auto_fetch_enabled(company: str) -> bool:
 	"""POS Awesome's "Auto Fetch Coupon Gifts" of the profile the user sells on (read nowhere by
 	POS Awesome itself)."""
 	profile = access.open_pos_profile(company)
-	return bool(profile and frappe.db.get_value("POS Profile", profile, "posa_fetch_coupon"))
+	return bool(profile and frappe.get_cached_value("POS Profile", profile, "posa_fetch_coupon"))
 
 
 @frappe.whitelist()
@@ -149,10 +149,10 @@ def get_active_gift_coupons(customer: str, company: str):
 	codes = posa_offers.get_active_gift_coupons(customer, company)
 	if not codes:
 		return codes
-	withdrawn = set(
+	withdrawn = set(  # the customer's withdrawn coupons: on the (customer, company) index
 		frappe.get_all(
 			"POS Coupon",
-			filters={"coupon_code": ("in", codes), "rl_withdrawn": 1},
+			filters={"customer": customer, "company": company, "rl_withdrawn": 1},
 			pluck="coupon_code",
 		)
 	)

@@ -2,6 +2,7 @@
 
 import frappe
 from frappe import _
+from frappe.query_builder import DocType, Order
 
 from referral_loyalty.exceptions import ReferralNotAllowed
 
@@ -32,11 +33,21 @@ def open_pos_profile(company: str | None = None) -> str | None:
 	profile = frappe.db.get_value("POS Opening Shift", filters, "pos_profile", order_by="creation desc")
 	if profile:
 		return profile
-	assigned = frappe.get_all(
-		"POS Profile User", filters={"user": frappe.session.user, "parenttype": "POS Profile"}, pluck="parent"
+	profile_user, pos_profile = DocType("POS Profile User"), DocType("POS Profile")
+	query = (
+		frappe.qb.from_(profile_user)
+		.select(profile_user.parent)
+		.where((profile_user.user == frappe.session.user) & (profile_user.parenttype == "POS Profile"))
+		.orderby(profile_user.modified, order=Order.desc)
+		.limit(1)
 	)
-	if company:
-		assigned = [p for p in assigned if frappe.db.get_value("POS Profile", p, "company") == company]
+	if company:  # one query for all the user's profiles, not one per profile
+		query = (
+			query.join(pos_profile)
+			.on(pos_profile.name == profile_user.parent)
+			.where(pos_profile.company == company)
+		)
+	assigned = query.run(pluck=True)
 	return assigned[0] if assigned else None
 
 
