@@ -122,6 +122,8 @@ PROPERTY_SETTERS = (
 INDEXES = (
 	("Referral Code", ["customer", "company"], "rl_customer_company_index"),
 	("POS Coupon", ["customer", "company"], "rl_customer_company_index"),
+	("POS Opening Shift", ["user", "status"], "rl_user_status_index"),
+	("Referral Period", ["company", "from_date"], "rl_company_from_date_index"),
 )
 
 
