@@ -7,9 +7,8 @@ from dataclasses import dataclass
 import frappe
 from frappe import _
 from frappe.query_builder import Criterion, DocType
-from frappe.query_builder.functions import Coalesce, Count
+from frappe.query_builder.functions import Count
 from frappe.utils import flt, getdate, today
-from pypika.terms import CustomFunction
 
 from referral_loyalty.rules import eligibility, rewards
 from referral_loyalty.rules.codes import display
@@ -20,8 +19,6 @@ from referral_loyalty.services.codes import resolve_code, used_count
 from referral_loyalty.services.periods import period_on
 from referral_loyalty.services.reasons import reason_label
 from referral_loyalty.services.transactions import after_commit
-
-RegexpReplace = CustomFunction("REGEXP_REPLACE", ["text", "pattern", "replacement"])
 
 
 @dataclass
@@ -54,34 +51,25 @@ def current_source() -> str:
 
 
 def _earlier_referee_identities(code_name: str, referee: str, identity: Identity) -> tuple[Identity, ...]:
-	"""Identities of earlier referees of the code that may match ``identity``: the database keeps only
-	the candidates (same last digits of the mobile, same e-mail domain), so a code with thousands of
-	referees does not send them all; ``Identity.matches`` then decides."""
-	if not (identity.mobile or identity.email):
-		return ()
+	"""Identities (as enrolled) of earlier referees of the code with the same mobile or e-mail: an
+	indexed look-up however many referees the code has."""
 	referral = DocType("Referral")
-	customer = DocType("Customer")
-	candidates = []
+	same = []
 	if identity.mobile:
-		digits = RegexpReplace(Coalesce(customer.mobile_no, ""), "[^0-9]", "")
-		candidates.append(digits.like(f"%{identity.mobile}"))
+		same.append(referral.referee_mobile_key == identity.mobile)
 	if identity.email:
-		domain = identity.email.rpartition("@")[2]
-		candidates.append(customer.email_id.like(f"%@{_escape_like(domain)}%"))
+		same.append(referral.referee_email_key == identity.email)
+	if not same:
+		return ()
 	rows = (
 		frappe.qb.from_(referral)
-		.join(customer)
-		.on(customer.name == referral.referee)
-		.select(customer.mobile_no, customer.email_id)
+		.select(referral.referee_mobile_key, referral.referee_email_key)
 		.where((referral.referral_code == code_name) & (referral.referee != referee))
-		.where(Criterion.any(candidates))
+		.where(Criterion.any(same))
+		.limit(1)
 		.run(as_dict=True)
 	)
-	return tuple(Identity.of(r.mobile_no, r.email_id) for r in rows)
-
-
-def _escape_like(text: str) -> str:
-	return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+	return tuple(Identity(r.referee_mobile_key or "", r.referee_email_key or "") for r in rows)
 
 
 def _has_submitted_invoices(customer: str) -> bool:
@@ -165,6 +153,8 @@ def enrol(
 			"enrolled_on": enrolled_on,
 			"source": source or current_source(),
 			"pos_profile": pos_profile,
+			"referee_mobile_key": referee_identity.mobile or None,
+			"referee_email_key": referee_identity.email or None,
 			"enrolment_period": period.name if period else None,
 			"referral_period": period.name if period else None,
 		}

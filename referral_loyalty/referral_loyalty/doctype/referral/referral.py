@@ -35,3 +35,6 @@ def on_doctype_update():
 	frappe.db.add_index("Referral", ["referral_code", "status"])
 	frappe.db.add_index("Referral", ["referrer", "referral_period", "status"])
 	frappe.db.add_index("Referral", ["status", "qualify_by"])
+	# the duplicate-identity check at enrolment: earlier referees of the code with this mobile / e-mail
+	frappe.db.add_index("Referral", ["referral_code", "referee_mobile_key"])
+	frappe.db.add_index("Referral", ["referral_code", "referee_email_key"])
