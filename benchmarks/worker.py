@@ -180,7 +180,8 @@ def new_referees(count: int, code: str, prefix: str = "Bench Referee") -> list[s
 
 def prepare_sales(kind: str, count: int) -> dict:
 	"""Draft invoices to submit later: ``plain`` for the walk-in customer (no referral at all),
-	``referee`` for new referees of the referrer's code (a Pending referral that this sale qualifies)."""
+	``referee`` for new referees of the referrer's code (on our site a Pending referral that this
+	sale qualifies; on the native one a new customer who got POS Awesome's coupons)."""
 	frappe = _frappe()
 	if kind == "plain":
 		customers = [info_cache()["walk_in"]] * count
@@ -227,7 +228,7 @@ def submit(kind: str, attribute: bool = False) -> dict:
 			for q in selects
 			if referee and "`referee`=" in q
 		]
-	if kind == "referee":
+	if kind == "referee" and shop.is_ours():
 		result["status"] = frappe.db.get_value(
 			"Referral", {"referee": doc.customer}, ["status", "referrer_coupon"], as_dict=True
 		)
