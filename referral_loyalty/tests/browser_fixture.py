@@ -144,9 +144,15 @@ def desk_fixture() -> str:
 	from referral_loyalty.rules.codes import display
 
 	referrer = frappe.db.get_value("Customer", {"customer_name": "RL Browser Referrer"})
-	code = frappe.db.get_value("Referral Code", {"customer": referrer, "company": COMPANY}, ["name", "referral_code"], as_dict=True)
-	period = frappe.db.get_value("Referral Period", {"company": COMPANY, "enabled": 1}, ["name", "title"], as_dict=True)
-	referral = frappe.db.get_value("Referral", {"referrer": referrer, "status": "Qualified"}, "name", order_by="creation desc")
+	code = frappe.db.get_value(
+		"Referral Code", {"customer": referrer, "company": COMPANY}, ["name", "referral_code"], as_dict=True
+	)
+	period = frappe.db.get_value(
+		"Referral Period", {"company": COMPANY, "enabled": 1}, ["name", "title"], as_dict=True
+	)
+	referral = frappe.db.get_value(
+		"Referral", {"referrer": referrer, "status": "Qualified"}, "name", order_by="creation desc"
+	)
 	copy_title = frappe.db.get_value("Referral Period Copy", {"parent": period.name}, "title")
 	return json.dumps(
 		{
