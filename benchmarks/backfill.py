@@ -92,37 +92,40 @@ def make_company(company: str, tag: str) -> None:
 	frappe.db.commit()  # nosemgrep
 
 
-def make_customers(tag: str, count: int) -> None:
+CUSTOMER_FIELDS = (
+	"name",
+	"customer_name",
+	"customer_type",
+	"customer_group",
+	"territory",
+	"mobile_no",
+	"email_id",
+	"disabled",
+	"creation",
+	"modified",
+	"owner",
+	"modified_by",
+	"docstatus",
+)
+
+
+def insert_customers(rows, chunk_size: int = 10_000) -> None:
+	"""Bulk-insert bare customers from (name, customer_name, mobile_no, email_id) tuples."""
 	import frappe
 	from frappe.utils import now
 
 	stamp = now()
 	group = frappe.db.get_value("Customer Group", {"is_group": 0}, "name") or "All Customer Groups"
 	territory = frappe.db.get_value("Territory", {"is_group": 0}, "name") or "All Territories"
-	fields = [
-		"name",
-		"customer_name",
-		"customer_type",
-		"customer_group",
-		"territory",
-		"mobile_no",
-		"email_id",
-		"disabled",
-		"creation",
-		"modified",
-		"owner",
-		"modified_by",
-		"docstatus",
-	]
 	values = (
 		(
-			f"{tag}-{i:07d}",
-			f"Bench Customer {i}",
+			name,
+			label,
 			"Individual",
 			group,
 			territory,
-			f"+1555{i:07d}",
-			f"bench.{i}@{tag.lower()}.example.com",
+			mobile,
+			email,
 			0,
 			stamp,
 			stamp,
@@ -130,9 +133,20 @@ def make_customers(tag: str, count: int) -> None:
 			"Administrator",
 			0,
 		)
+		for name, label, mobile, email in rows
+	)
+	frappe.db.bulk_insert(
+		"Customer", fields=CUSTOMER_FIELDS, values=values, chunk_size=chunk_size, ignore_duplicates=True
+	)
+
+
+def make_customers(tag: str, count: int) -> None:
+	import frappe
+
+	insert_customers(
+		(f"{tag}-{i:07d}", f"Bench Customer {i}", f"+1555{i:07d}", f"bench.{i}@{tag.lower()}.example.com")
 		for i in range(count)
 	)
-	frappe.db.bulk_insert("Customer", fields=fields, values=values, chunk_size=10_000)
 	# A standalone script owns its transactions.
 	frappe.db.commit()  # nosemgrep
 

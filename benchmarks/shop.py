@@ -223,16 +223,7 @@ def setup_site() -> None:
 	year = getdate(today()).year
 	demo.ensure_fiscal_years(year, year + 1)
 	demo.ensure_company(COMPANY, ABBR)
-	demo.ensure_item(ITEM)
-	if not frappe.db.exists("Item Price", {"item_code": ITEM, "price_list": "Standard Selling"}):
-		frappe.get_doc(
-			{
-				"doctype": "Item Price",
-				"item_code": ITEM,
-				"price_list": "Standard Selling",
-				"price_list_rate": PRICE,
-			}
-		).insert(ignore_permissions=True)
+	demo.ensure_item(ITEM, price=PRICE)
 	demo.ensure_offer(REFEREE_OFFER, COMPANY, 10)
 	demo.ensure_offer(REFERRER_OFFER, COMPANY, 15)
 	demo.ensure_pos_profile(PROFILE, COMPANY)
@@ -326,47 +317,23 @@ def _ensure_open_shift() -> None:
 def _ensure_filler() -> None:
 	"""Other customers of the shop, bulk-inserted (the same rows on both sites)."""
 	import frappe
-	from frappe.utils import now
+	from backfill import insert_customers
 
 	have = frappe.db.count("Customer", {"name": ("like", f"{FILLER_PREFIX} %")})
 	if have >= FILLER:
 		return
-	stamp = now()
-	group, territory = leaf("Customer Group", "All Customer Groups"), leaf("Territory", "All Territories")
-	fields = [
-		"name",
-		"customer_name",
-		"customer_type",
-		"customer_group",
-		"territory",
-		"mobile_no",
-		"email_id",
-		"disabled",
-		"creation",
-		"modified",
-		"owner",
-		"modified_by",
-		"docstatus",
-	]
-	rows = (
+	insert_customers(
 		(
-			f"{FILLER_PREFIX} {i:06d}",
-			f"{FILLER_PREFIX} {i:06d}",
-			"Individual",
-			group,
-			territory,
-			f"+1666{i:07d}",
-			f"filler.{i}@bench.example.com",
-			0,
-			stamp,
-			stamp,
-			"Administrator",
-			"Administrator",
-			0,
-		)
-		for i in range(have, FILLER)
+			(
+				f"{FILLER_PREFIX} {i:06d}",
+				f"{FILLER_PREFIX} {i:06d}",
+				f"+1666{i:07d}",
+				f"filler.{i}@bench.example.com",
+			)
+			for i in range(have, FILLER)
+		),
+		chunk_size=5000,
 	)
-	frappe.db.bulk_insert("Customer", fields=fields, values=rows, chunk_size=5000, ignore_duplicates=True)
 
 
 def machine() -> dict:

@@ -70,7 +70,8 @@ def ensure_company(name: str, abbr: str) -> str:
 	return name
 
 
-def ensure_item(item_code: str) -> str:
+def ensure_item(item_code: str, price: float | None = None) -> str:
+	"""A non-stock sales item; with ``price``, also its Standard Selling price when missing."""
 	if not frappe.db.exists("Item", item_code):
 		group = frappe.db.get_value("Item Group", {"is_group": 0}, "name") or "All Item Groups"
 		frappe.get_doc(
@@ -82,7 +83,17 @@ def ensure_item(item_code: str) -> str:
 				"stock_uom": "Nos",
 				"is_stock_item": 0,
 				"is_sales_item": 1,
-				"standard_rate": 20,
+			}
+		).insert(ignore_permissions=True)
+	if price is not None and not frappe.db.exists(
+		"Item Price", {"item_code": item_code, "price_list": "Standard Selling"}
+	):
+		frappe.get_doc(
+			{
+				"doctype": "Item Price",
+				"item_code": item_code,
+				"price_list": "Standard Selling",
+				"price_list_rate": price,
 			}
 		).insert(ignore_permissions=True)
 	return item_code
@@ -149,16 +160,7 @@ def setup_demo() -> None:
 	year = getdate(today()).year
 	ensure_fiscal_years(year, year + 1)
 	ensure_company(DEMO_COMPANY, DEMO_ABBR)
-	ensure_item(DEMO_ITEM)
-	if not frappe.db.exists("Item Price", {"item_code": DEMO_ITEM, "price_list": "Standard Selling"}):
-		frappe.get_doc(
-			{
-				"doctype": "Item Price",
-				"item_code": DEMO_ITEM,
-				"price_list": "Standard Selling",
-				"price_list_rate": 20,
-			}
-		).insert(ignore_permissions=True)
+	ensure_item(DEMO_ITEM, price=20)
 	ensure_offer(DEMO_REFEREE_OFFER, DEMO_COMPANY, 10)
 	ensure_offer(DEMO_REFERRER_OFFER, DEMO_COMPANY, 15)
 	ensure_pos_profile(DEMO_PROFILE, DEMO_COMPANY)

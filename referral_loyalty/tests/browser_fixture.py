@@ -19,16 +19,7 @@ REFERRER_OFFER = "RL Browser Thanks 15%"
 def prepare(auto_fetch: int = 1) -> str:
 	demo.ensure_fiscal_years(2026, 2027)
 	demo.ensure_company(COMPANY, ABBR)
-	demo.ensure_item(ITEM)
-	if not frappe.db.exists("Item Price", {"item_code": ITEM, "price_list": "Standard Selling"}):
-		frappe.get_doc(
-			{
-				"doctype": "Item Price",
-				"item_code": ITEM,
-				"price_list": "Standard Selling",
-				"price_list_rate": 40,
-			}
-		).insert(ignore_permissions=True)
+	demo.ensure_item(ITEM, price=40)
 	demo.ensure_offer(REFEREE_OFFER, COMPANY, 10)
 	demo.ensure_offer(REFERRER_OFFER, COMPANY, 15)
 	for offer in (REFEREE_OFFER, REFERRER_OFFER):
