@@ -30,6 +30,32 @@ class TestReferralCard(ReferralTestCase):
 		self.assertIn("no referral code yet", html)
 
 
+class TestReceiptBlock(ReferralTestCase):
+	def test_a_receipt_format_includes_the_customers_code_and_qr(self):
+		frappe.get_doc(
+			{
+				"doctype": "Print Format",
+				"name": "RL Test Receipt",
+				"doc_type": "Sales Invoice",
+				"module": "Referral Loyalty",
+				"custom_format": 1,
+				"print_format_type": "Jinja",
+				"standard": "No",
+				"html": '<p>{{ doc.name }}</p>{% include "referral_loyalty/templates/includes/referral_receipt_block.html" %}',
+			}
+		).insert(ignore_permissions=True)
+		customer, code = make_referrer()
+		with self.on("2026-03-05"):
+			invoice = make_invoice(customer.name, 10, "2026-03-05")
+		html = frappe.get_print("Sales Invoice", invoice.name, "RL Test Receipt")
+		self.assertIn(codes.display(code.referral_code), html)
+		self.assertIn("<svg", html)
+		walk_in = make_customer()
+		with self.on("2026-03-05"):
+			other = make_invoice(walk_in.name, 10, "2026-03-05")
+		self.assertNotIn("<svg", frappe.get_print("Sales Invoice", other.name, "RL Test Receipt"))
+
+
 class TestReferrerRewardedEmail(ReferralTestCase):
 	def setUp(self):
 		super().setUp()
