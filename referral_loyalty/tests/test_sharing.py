@@ -156,3 +156,23 @@ class TestReferrerRewardedEmail(ReferralTestCase):
 			self.skipTest("this site has an outgoing email account of its own")
 		self.reward(email="no.mail.set.up@example.com")
 		self.assertEqual(self.queued(), [])
+
+
+class TestReferralQualifiedNotification(ReferralTestCase):
+	def test_sales_managers_are_notified_when_a_referral_qualifies(self):
+		manager = "rl.manager@example.com"
+		if not frappe.db.exists("User", manager):
+			user = frappe.get_doc(
+				{"doctype": "User", "email": manager, "first_name": "Manager", "send_welcome_email": 0}
+			).insert(ignore_permissions=True)
+			user.add_roles("Sales Manager")
+		make_period("2026-03-01", "2026-03-31")
+		_referrer, code = make_referrer(name="RL Notified Referrer")
+		with self.on("2026-03-05"):
+			referee = make_customer(code=code.referral_code)
+			make_invoice(referee.name, 100, "2026-03-05")
+		self.assertEqual(referral_of(referee.name).status, "Qualified")
+		subjects = frappe.get_all(
+			"Notification Log", filters={"for_user": manager, "document_type": "Referral"}, pluck="subject"
+		)
+		self.assertTrue(any("RL Notified Referrer" in (s or "") for s in subjects), subjects)

@@ -1,0 +1,2 @@
+def get_context(context):
+	"""The message uses only the Referral itself."""
