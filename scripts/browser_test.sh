@@ -8,7 +8,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 PORT=8011
 BASE="http://$TEST_SITE:$PORT"
 OUT="$REPO_DIR/artifacts/browser"
-rm -rf "$OUT" && mkdir -p "$OUT" && chmod 777 "$OUT"
+rm -rf "$OUT" && mkdir -p "$OUT"
 
 if ! command -v chromium >/dev/null 2>&1; then
 	(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) ||
@@ -20,8 +20,13 @@ if [ ! -d "$REPO_DIR/browser-tests/node_modules/playwright-core" ]; then
 fi
 grep -q " $TEST_SITE" /etc/hosts 2>/dev/null || echo "127.0.0.1 $TEST_SITE" >>/etc/hosts 2>/dev/null || true
 
-as_bench "nohup bench --site $TEST_SITE serve --port $PORT --noreload >'$OUT/server.log' 2>&1 &"
-cleanup() { pkill -f "serve --port $PORT" >/dev/null 2>&1 || true; }
+# the server writes its log where the bench user may write (the checkout may be root's alone)
+SERVER_LOG="$BENCH_DIR/logs/rl-browser-server.log"
+as_bench "nohup bench --site $TEST_SITE serve --port $PORT --noreload >'$SERVER_LOG' 2>&1 &"
+cleanup() {
+	pkill -f "serve --port $PORT" >/dev/null 2>&1 || true
+	cp "$SERVER_LOG" "$OUT/server.log" 2>/dev/null || true
+}
 trap cleanup EXIT
 for _ in $(seq 60); do curl -sf "$BASE/api/method/ping" >/dev/null && break; sleep 1; done
 
