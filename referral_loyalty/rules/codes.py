@@ -118,8 +118,3 @@ def parse(raw: str | None) -> ParsedCode:
 	if not all(ch.isalnum() or ch in "-_ ." for ch in text) or not text.isascii():
 		return ParsedCode(CodeKind.INVALID, "", "bad_characters")
 	return ParsedCode(CodeKind.LEGACY, text.upper())
-
-
-def is_legacy_posawesome_default(code: str) -> bool:
-	"""POS Awesome's own default format: 10 upper-case hex characters."""
-	return bool(re.fullmatch(r"[0-9A-F]{10}", code or ""))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 SELF_REFERRAL = "SELF_REFERRAL"
@@ -31,7 +31,6 @@ ENROLMENT_REASONS = (
 	CODE_USAGE_LIMIT_REACHED,
 	NO_ACTIVE_PERIOD,
 )
-QUALIFICATION_REASONS = (QUALIFY_WINDOW_EXPIRED, REFERRER_CAP_REACHED, CODE_USAGE_LIMIT_REACHED)
 REVERSAL_REASONS = (INVOICE_CANCELLED, RETURNED_BELOW_MINIMUM)
 ALL_REASONS = (
 	*ENROLMENT_REASONS,
@@ -133,7 +132,6 @@ class CapFacts:
 class QualificationOutcome:
 	status: str | None  # None: the purchase changes nothing (below the minimum)
 	reason: str | None = None
-	details: dict = field(default_factory=dict)
 
 
 def purchase_outcome(purchase: PurchaseFacts) -> QualificationOutcome:
@@ -152,13 +150,6 @@ def cap_reason(caps: CapFacts) -> str | None:
 	if caps.referrer_cap and caps.referrer_qualified_in_period >= caps.referrer_cap:
 		return REFERRER_CAP_REACHED
 	return None
-
-
-def remaining(limit: int, used: int) -> int | None:
-	"""What is left under a limit; None for unlimited."""
-	if not limit:
-		return None
-	return max(limit - used, 0)
 
 
 def is_expired(qualify_by_date: dt.date | None, today: dt.date) -> bool:

@@ -114,11 +114,7 @@ def make_period(from_date, to_date, company: str = COMPANY, **kw):
 	return frappe.get_doc(values).insert(ignore_permissions=True)
 
 
-_counter = {"n": 0}
-
-
 def make_customer(name: str | None = None, code: str | None = None, mobile=None, email=None, company=COMPANY):
-	_counter["n"] += 1
 	doc = frappe.get_doc(
 		{
 			"doctype": "Customer",

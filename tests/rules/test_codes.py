@@ -85,7 +85,6 @@ def test_legacy_posawesome_codes_are_recognised(hex_code):
 	parsed = codes.parse(hex_code.lower())
 	assert parsed.kind == CodeKind.LEGACY
 	assert parsed.canonical == hex_code
-	assert codes.is_legacy_posawesome_default(hex_code)
 
 
 @given(st.text(max_size=300))

@@ -79,8 +79,6 @@ def test_return_reverses():
 	assert not e.return_reverses(Decimal("100"), Decimal("-99"), Decimal("0"))
 
 
-def test_remaining_and_expiry():
-	assert e.remaining(0, 5) is None
-	assert e.remaining(3, 5) == 0
+def test_expiry():
 	assert e.is_expired(dt.date(2026, 1, 1), dt.date(2026, 1, 2))
 	assert not e.is_expired(None, dt.date(2026, 1, 2))
