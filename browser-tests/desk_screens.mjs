@@ -2,18 +2,12 @@
 // Usage: node desk_screens.mjs <base-url> <fixture-json> <artifacts-dir>
 // Prints "RESULT {...}" with one entry per page: what was expected on it and whether it was seen.
 import { mkdirSync } from "node:fs";
-import { chromium } from "playwright-core";
+import { login, openBrowser } from "./session.mjs";
 
 const [base, fixtureJson, outDir] = process.argv.slice(2);
 const fixture = JSON.parse(fixtureJson);
 mkdirSync(outDir, { recursive: true });
-const browser = await chromium.launch({
-	executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-	headless: true,
-	args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-		"--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"],
-});
-const page = await (await browser.newContext({ viewport: { width: 1440, height: 1000 } })).newPage();
+const { browser, page } = await openBrowser(1000);
 const pages = [
 	["workspace", "/app/referrals", ["Active Referral Codes", "Pending Referrals", "Qualified This Period", "Reward Cost This Period"]],
 	["referral-period", `/app/referral-period/${encodeURIComponent(fixture.period)}`, ["Reward Mode", "Copy per Language", fixture.copy_title]],
@@ -26,11 +20,7 @@ const pages = [
 ];
 const result = { ok: true, pages: [] };
 try {
-	await page.goto(`${base}/login`);
-	await page.fill("#login_email", "Administrator");
-	await page.fill("#login_password", "admin");
-	await page.click(".btn-login");
-	await page.waitForURL(/\/app/, { timeout: 60000 });
+	await login(page, base);
 	for (const [label, path, expected] of pages) {
 		await page.goto(base + path);
 		const missing = [];

@@ -2,7 +2,7 @@
 // Usage: node pos_referral.mjs <base-url> <fixture-json> <scenario: autofetch-on|autofetch-off> <artifacts-dir>
 // Prints one JSON line "RESULT {...}" with what it saw; scripts/browser_test.sh checks the server side.
 import { mkdirSync } from "node:fs";
-import { chromium } from "playwright-core";
+import { login, openBrowser } from "./session.mjs";
 
 const [base, fixtureJson, scenario, outDir] = process.argv.slice(2);
 const fixture = JSON.parse(fixtureJson);
@@ -11,13 +11,7 @@ mkdirSync(outDir, { recursive: true });
 const result = { scenario, steps: [] };
 let step = 0;
 
-const browser = await chromium.launch({
-	executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-	headless: true,
-	args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-		"--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"],
-});
-const page = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
+const { browser, page } = await openBrowser(900);
 
 async function shot(label) {
 	step += 1;
@@ -38,11 +32,7 @@ async function footerCoupons() {
 }
 
 try {
-	await page.goto(`${base}/login`);
-	await page.fill("#login_email", "Administrator");
-	await page.fill("#login_password", "admin");
-	await page.click(".btn-login");
-	await page.waitForURL(/\/app/, { timeout: 60000 });
+	await login(page, base);
 	await page.goto(`${base}/app/posapp`);
 	await page.getByText("Customer Details").waitFor({ timeout: 90000 });
 	await page.locator("td", { hasText: fixture.item }).first().waitFor({ timeout: 60000 });
