@@ -1,5 +1,6 @@
 # Shared by scripts/*.sh: where the bench is, who owns it, and how to run bench as that user.
-BENCH_DIR=/home/frappe/frappe-bench
+# RL_BENCH_DIR puts the bench elsewhere (e.g. a second bench beside the usual one).
+BENCH_DIR=${RL_BENCH_DIR:-/home/frappe/frappe-bench}
 BENCH_USER=frappe
 TEST_SITE=test_referral.localhost
 DEV_SITE=referral.localhost
@@ -7,13 +8,43 @@ APP=referral_loyalty
 REPO_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH_PATH="/home/$BENCH_USER/.local/bin:/home/$BENCH_USER/bench-cli/bin:/usr/local/bin:/usr/bin:/bin"
 
+# Variables a network may need (certificates, proxies) that bench, pip, uv, git and yarn read:
+# kept when bench runs as its own user under a clean environment.
+PASS_ENV="SSL_CERT_FILE SSL_CERT_DIR REQUESTS_CA_BUNDLE CURL_CA_BUNDLE PIP_CERT NODE_EXTRA_CA_CERTS
+GIT_SSL_CAINFO UV_NATIVE_TLS UV_INDEX_URL PIP_INDEX_URL PIP_EXTRA_INDEX_URL http_proxy https_proxy
+no_proxy HTTP_PROXY HTTPS_PROXY NO_PROXY ELECTRON_SKIP_BINARY_DOWNLOAD"
+
 as_bench() {
 	# Run a shell command as the bench user, inside the bench folder (bench refuses root).
 	if [ "$(id -un)" = "$BENCH_USER" ]; then
 		(cd "$BENCH_DIR" && env PATH="$BENCH_PATH" CI=1 bash -c "$1")
 	else
+		local keep=() var
+		for var in $PASS_ENV; do
+			[ -n "${!var:-}" ] && keep+=("$var=${!var}")
+		done
 		runuser -u "$BENCH_USER" -- env -i HOME="/home/$BENCH_USER" PATH="$BENCH_PATH" CI=1 LANG=C.UTF-8 \
-			bash -c "cd '$BENCH_DIR' && $1"
+			"${keep[@]}" bash -c "cd '$BENCH_DIR' && $1"
+	fi
+}
+
+start_mariadb() {
+	# systemd where it runs (Debian's config relies on it for user=mysql), else as the mysql user.
+	if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
+		systemctl start mariadb
+	else
+		start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd -- --user=mysql
+	fi
+	for _ in $(seq 60); do mysqladmin -h127.0.0.1 -uroot ping >/dev/null 2>&1 && return 0; sleep 1; done
+	return 1
+}
+
+stop_mariadb() {
+	if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
+		systemctl stop mariadb
+	else
+		mysqladmin -uroot shutdown 2>/dev/null || mysqladmin -h127.0.0.1 -uroot shutdown 2>/dev/null || true
+		for _ in $(seq 30); do pgrep -x mariadbd >/dev/null || return 0; sleep 1; done
 	fi
 }
 
@@ -21,8 +52,7 @@ ensure_services() {
 	# MariaDB and Redis on 127.0.0.1, started here when they do not answer.
 	if ! mysqladmin -h127.0.0.1 -uroot ping >/dev/null 2>&1; then
 		echo "MariaDB does not answer; starting it"
-		start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd
-		for _ in $(seq 60); do mysqladmin -h127.0.0.1 -uroot ping >/dev/null 2>&1 && break; sleep 1; done
+		start_mariadb || true
 	fi
 	mysqladmin -h127.0.0.1 -uroot ping >/dev/null 2>&1 || { echo "ERROR: MariaDB did not start"; return 1; }
 	if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then

@@ -23,22 +23,52 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 
-if [ ! -x "$BENCH_DIR/env/bin/python" ]; then
-	echo "== system packages"
+echo "== system packages"
+# Only what is missing: a machine with NodeSource's nodejs (which ships npm) must not be asked to
+# install Debian's npm beside it. apt's own output is shown when it fails.
+need=()
+for cmd_pkg in git:git curl:curl cron:cron rsync:rsync bc:bc pkg-config:pkg-config gcc:build-essential \
+	mysql:mariadb-client mariadbd:mariadb-server redis-server:redis-server node:nodejs npm:npm; do
+	cmd=${cmd_pkg%%:*}
+	pkg=${cmd_pkg#*:}
+	command -v "$cmd" >/dev/null 2>&1 || [ -x "/usr/sbin/$cmd" ] || need+=("$pkg")
+done
+for pkg in python3-dev python3-venv libffi-dev libssl-dev; do
+	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || need+=("$pkg")
+done
+if [ "${#need[@]}" -gt 0 ]; then
+	echo "installing: ${need[*]}"
 	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq
-	apt-get install -y -qq git curl cron rsync bc pkg-config build-essential python3-dev python3-venv \
-		mariadb-server mariadb-client redis-server nodejs npm libffi-dev libssl-dev >/dev/null
-	npm ls -g yarn >/dev/null 2>&1 || npm install -g yarn@1
+	apt_log=$(mktemp)
+	if ! { apt-get update -qq && apt-get install -y -qq "${need[@]}"; } >"$apt_log" 2>&1; then
+		cat "$apt_log" >&2
+		echo "ERROR: apt-get could not install: ${need[*]} (apt's messages above)" >&2
+		exit 1
+	fi
+	rm -f "$apt_log"
+fi
+
+# Frappe 15 builds its assets with Node.js 18 or newer: say so before anything is built.
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$node_major" -lt 18 ]; then
+	echo "ERROR: Frappe 15 needs Node.js 18 or newer; this machine has $(node --version 2>/dev/null || echo none)." >&2
+	echo "Install a newer one first (NodeSource's packages, or nvm: 'nvm install 20'), then run this again." >&2
+	exit 1
+fi
+yarn_version=$(yarn --version 2>/dev/null || true)
+if [ "${yarn_version%%.*}" != "1" ]; then
+	npm install -g yarn@1 || { echo "ERROR: could not install yarn 1.x with npm" >&2; exit 1; }
 fi
 
 echo "== MariaDB (utf8mb4 / utf8mb4_unicode_ci) and Redis"
+ensure_services
 if [ "$(mysql -uroot -N -e "select @@collation_server" 2>/dev/null || true)" != "utf8mb4_unicode_ci" ]; then
 	conf=/etc/mysql/my.cnf
 	[ -d /etc/mysql/mariadb.conf.d ] && conf=/etc/mysql/mariadb.conf.d/99-frappe.cnf
 	grep -q "utf8mb4_unicode_ci" "$conf" 2>/dev/null || printf '\n[mysqld]\ncharacter-set-server = utf8mb4\ncollation-server = utf8mb4_unicode_ci\n\n[mysql]\ndefault-character-set = utf8mb4\n' >>"$conf"
-	mysqladmin -uroot shutdown 2>/dev/null || true
-	sleep 2
+	echo "restarting MariaDB with the new collation"
+	stop_mariadb
+	start_mariadb || { echo "ERROR: MariaDB did not come back after the restart" >&2; exit 1; }
 fi
 ensure_services
 ensure_db_admin
@@ -46,24 +76,51 @@ ensure_db_admin
 id "$BENCH_USER" >/dev/null 2>&1 || useradd -m -s /bin/bash "$BENCH_USER"
 chmod o+rx "/home/$BENCH_USER"
 
-if [ ! -x "/home/$BENCH_USER/bench-cli/bin/bench" ]; then
+if ! runuser -u "$BENCH_USER" -- "/home/$BENCH_USER/bench-cli/bin/bench" --version >/dev/null 2>&1; then
 	echo "== bench CLI"
+	rm -rf "/home/$BENCH_USER/bench-cli"
 	runuser -u "$BENCH_USER" -- bash -c "python3 -m venv ~/bench-cli && ~/bench-cli/bin/pip install -q frappe-bench"
 fi
 
-if [ ! -x "$BENCH_DIR/env/bin/python" ]; then
+# A step is done when what it produces is there, not when its folder exists: a failed run leaves
+# env/bin/python or apps/<app> behind, and those are redone.
+app_ready() { # app: importable from the bench's env and listed in sites/apps.txt
+	[ -x "$BENCH_DIR/env/bin/python" ] && grep -qx "$1" "$BENCH_DIR/sites/apps.txt" 2>/dev/null &&
+		as_bench "env/bin/python -c 'import $1' >/dev/null 2>&1"
+}
+if ! app_ready frappe; then
+	if [ -d "$BENCH_DIR" ]; then
+		if compgen -G "$BENCH_DIR/sites/*/site_config.json" >/dev/null; then
+			echo "ERROR: $BENCH_DIR has sites but frappe does not import there; repair or move it, then run this again." >&2
+			exit 1
+		fi
+		echo "== removing the half-built bench at $BENCH_DIR"
+		rm -rf "$BENCH_DIR"
+	fi
 	echo "== bench init ($FRAPPE_REPO $FRAPPE_BRANCH)"
-	runuser -u "$BENCH_USER" -- env HOME="/home/$BENCH_USER" PATH="$BENCH_PATH" bash -c \
-		"cd /home/$BENCH_USER && bench init --frappe-path '$FRAPPE_REPO' --frappe-branch '$FRAPPE_BRANCH' --skip-redis-config-generation --no-procfile '$BENCH_DIR'"
+	as_bench_home() { runuser -u "$BENCH_USER" -- env -i HOME="/home/$BENCH_USER" PATH="$BENCH_PATH" LANG=C.UTF-8 bash -c "cd /home/$BENCH_USER && $1"; }
+	as_bench_home "bench init --frappe-path '$FRAPPE_REPO' --frappe-branch '$FRAPPE_BRANCH' --skip-redis-config-generation --no-procfile '$BENCH_DIR'" ||
+		{ echo "ERROR: bench init failed (see above); run this again once the cause is fixed" >&2; exit 1; }
+	app_ready frappe || { echo "ERROR: bench init finished but frappe does not import" >&2; exit 1; }
 fi
 for key in redis_cache redis_queue redis_socketio; do
 	as_bench "bench set-config -g $key redis://127.0.0.1:6379 >/dev/null"
 done
 as_bench "bench set-config -g db_host 127.0.0.1 >/dev/null"
 
-[ -d "$BENCH_DIR/apps/erpnext" ] || as_bench "bench get-app --skip-assets --branch '$ERPNEXT_BRANCH' erpnext '$ERPNEXT_REPO'"
-[ -d "$BENCH_DIR/apps/posawesome" ] ||
-	as_bench "ELECTRON_SKIP_BINARY_DOWNLOAD=1 bench get-app --skip-assets --branch '$POSAWESOME_BRANCH' posawesome '$POSAWESOME_REPO'"
+get_app() { # app branch repo
+	app_ready "$1" && return 0
+	if [ -e "$BENCH_DIR/apps/$1" ]; then
+		echo "== removing the half-fetched apps/$1"
+		rm -rf "$BENCH_DIR/apps/$1"
+		sed -i "/^$1\$/d" "$BENCH_DIR/sites/apps.txt"
+	fi
+	as_bench "ELECTRON_SKIP_BINARY_DOWNLOAD=1 bench get-app --skip-assets --branch '$2' $1 '$3'" ||
+		{ echo "ERROR: bench get-app $1 failed (see above)" >&2; exit 1; }
+	app_ready "$1" || { echo "ERROR: $1 was fetched but does not import" >&2; exit 1; }
+}
+get_app erpnext "$ERPNEXT_BRANCH" "$ERPNEXT_REPO"
+get_app posawesome "$POSAWESOME_BRANCH" "$POSAWESOME_REPO"
 
 echo "== this app"
 link_checkout
