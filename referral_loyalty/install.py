@@ -1,5 +1,5 @@
-"""Custom fields, property setters and indexes this app adds to POS Awesome's and ERPNext's
-DocTypes — in on install/migrate, out again on uninstall."""
+"""Custom fields, property setters, indexes and keys this app adds to POS Awesome's and ERPNext's
+DocTypes — in on install/migrate, out again on uninstall (their columns and indexes included)."""
 
 import frappe
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
@@ -53,6 +53,15 @@ CUSTOM_FIELDS = {
 		},
 	],
 	"Referral Code": [
+		{
+			"fieldname": "rl_own_offers",
+			"label": "Own offers replace the period's",
+			"fieldtype": "Check",
+			"default": "0",
+			"insert_after": "primary_offer",
+			"description": "On (an influencer's code): this code's offers replace the running period's rewards. "
+			"Off: the running period decides; the code's own offers reward only when no period runs.",
+		},
 		{
 			"fieldname": "rl_usage_limit",
 			"label": "Usage Limit",
@@ -127,6 +136,19 @@ INDEXES = (
 )
 
 
+# One enabled code per (customer, company), held by the database: a unique index over a generated
+# column that is NULL for disabled codes (NULLs never collide; MariaDB has no partial indexes).
+# (doctype, column, expression, unique index name)
+GENERATED_KEYS = (
+	(
+		"Referral Code",
+		"rl_enabled_key",
+		"IF(`disabled` = 0, CONCAT(`customer`, '\\n', `company`), NULL)",
+		"rl_one_enabled_code",
+	),
+)
+
+
 def after_install():
 	ensure_setup()
 
@@ -151,19 +173,95 @@ def ensure_setup():
 		)
 	for doctype, columns, index_name in INDEXES:
 		frappe.db.add_index(doctype, columns, index_name)
+	for doctype, column, expression, index_name in GENERATED_KEYS:
+		_ensure_generated_key(doctype, column, expression, index_name)
+
+
+def _ensure_generated_key(doctype: str, column: str, expression: str, index_name: str) -> None:
+	table = f"tab{doctype}"
+	if frappe.db.has_index(table, index_name):
+		return
+	if doctype == "Referral Code":
+		_disable_extra_enabled_codes()
+	# DDL on names and expressions defined above in this module, never on input
+	frappe.db.sql_ddl(  # nosemgrep
+		f"ALTER TABLE `{table}` ADD COLUMN IF NOT EXISTS `{column}` varchar(300) "
+		f"AS ({expression}) PERSISTENT, ADD UNIQUE INDEX `{index_name}` (`{column}`)"
+	)
+
+
+def _disable_extra_enabled_codes() -> None:
+	"""Codes made before the key existed: where a customer has several enabled codes for one
+	company, the oldest stays enabled and the others are disabled (with a comment saying why)."""
+	code = frappe.qb.DocType("Referral Code")
+	rows = (
+		frappe.qb.from_(code)
+		.select(code.name, code.customer, code.company)
+		.where(code.disabled == 0)
+		.orderby(code.customer)
+		.orderby(code.company)
+		.orderby(code.creation)
+		.orderby(code.name)
+		.run(as_dict=True)
+	)
+	seen = set()
+	for row in rows:
+		key = (row.customer, row.company)
+		if key not in seen:
+			seen.add(key)
+			continue
+		frappe.db.set_value("Referral Code", row.name, "disabled", 1, update_modified=False)
+		frappe.get_doc("Referral Code", row.name).add_comment(
+			"Info", "Disabled: the customer has an older enabled code for this company (one enabled code each)."
+		)
 
 
 def before_uninstall():
+	"""Everything in again out: custom fields with their columns and indexes, property setters,
+	named indexes and generated keys. (Frappe keeps the columns of deleted custom fields; this app
+	drops them, since the DocTypes their data belongs to are dropped by uninstall-app too.)"""
+	for doctype, column, _expression, index_name in GENERATED_KEYS:
+		_drop_index(doctype, index_name)
+		_drop_column(doctype, column)
+	for doctype, _columns, index_name in INDEXES:
+		_drop_index(doctype, index_name)
 	for doctype, fields in CUSTOM_FIELDS.items():
 		for field in fields:
 			name = frappe.db.get_value("Custom Field", {"dt": doctype, "fieldname": field["fieldname"]})
 			if name:
 				frappe.delete_doc("Custom Field", name, ignore_permissions=True, force=True)
+			for index in _indexes_on(doctype, field["fieldname"]):
+				_drop_index(doctype, index)
+			_drop_column(doctype, field["fieldname"])
 	for doctype, fieldname, prop, _value, _type in PROPERTY_SETTERS:
 		frappe.db.delete("Property Setter", {"doc_type": doctype, "field_name": fieldname, "property": prop})
-	for doctype, _columns, index_name in INDEXES:
-		if frappe.db.has_index(f"tab{doctype}", index_name):
-			# DDL: frappe offers add_index but no drop; names come from INDEXES above, not from input
-			frappe.db.sql_ddl(f"ALTER TABLE `tab{doctype}` DROP INDEX `{index_name}`")  # nosemgrep
-	for doctype in CUSTOM_FIELDS:
+	for doctype in {*CUSTOM_FIELDS, *(i[0] for i in INDEXES), *(k[0] for k in GENERATED_KEYS)}:
 		frappe.clear_cache(doctype=doctype)
+
+
+def _indexes_on(doctype: str, column: str) -> list[str]:
+	"""Names of the indexes whose columns include ``column`` (a custom field's own search index)."""
+	return frappe.db.sql(
+		"""SELECT DISTINCT index_name FROM information_schema.statistics
+		WHERE table_schema = DATABASE() AND table_name = %s AND column_name = %s""",
+		(f"tab{doctype}", column),
+		pluck=True,
+	)
+
+
+def _drop_index(doctype: str, index_name: str) -> None:
+	if frappe.db.has_index(f"tab{doctype}", index_name):
+		# DDL: frappe offers add_index but no drop; names come from this module or the schema
+		frappe.db.sql_ddl(f"ALTER TABLE `tab{doctype}` DROP INDEX `{index_name}`")  # nosemgrep
+
+
+def _drop_column(doctype: str, column: str) -> None:
+	table = f"tab{doctype}"
+	exists = frappe.db.sql(
+		"""SELECT 1 FROM information_schema.columns
+		WHERE table_schema = DATABASE() AND table_name = %s AND column_name = %s""",
+		(table, column),
+	)
+	if exists:
+		frappe.db.sql_ddl(f"ALTER TABLE `{table}` DROP COLUMN `{column}`")  # nosemgrep
+		frappe.cache.hdel("table_columns", table)
