@@ -12,6 +12,7 @@ export_python_type_annotations = True
 after_install = "referral_loyalty.install.after_install"
 after_migrate = "referral_loyalty.install.after_migrate"
 before_uninstall = "referral_loyalty.install.before_uninstall"
+before_tests = "referral_loyalty.tests.setup.before_tests"
 
 # POS Awesome owns these DocTypes and overrides neither; POS Invoice is left alone (POS Awesome
 # overrides it), invoices are reached through doc_events instead.
