@@ -91,3 +91,30 @@ ensure_db_admin() {
 		GRANT ALL PRIVILEGES ON *.* TO 'bench_admin'@'127.0.0.1' WITH GRANT OPTION;" 2>/dev/null || true
 }
 DB_ADMIN_ARGS="--db-root-username bench_admin --db-root-password bench_admin"
+
+# The sites the checks make are dropped with their database, and their folder is kept only until
+# the next drop (bench drop-site would otherwise pile up copies in archived/sites).
+DROPPED_SITES="$BENCH_DIR/archived/rl-dropped-sites"
+
+drop_site() {
+	# site: gone from the bench and from MariaDB, whatever state an earlier run left it in.
+	local site=${1:?a site name}
+	[ -d "$BENCH_DIR/sites/$site" ] || return 0
+	rm -rf "${DROPPED_SITES:?}/$site"
+	as_bench "mkdir -p '$DROPPED_SITES' && bench drop-site $site --force --no-backup $DB_ADMIN_ARGS --archived-sites-path '$DROPPED_SITES' >/dev/null 2>&1" ||
+		true
+	# a site left half-made (no database yet) is refused by drop-site: its folder goes by hand,
+	# and new_site's --force replaces a database of the same name
+	rm -rf "${BENCH_DIR:?}/sites/$site"
+}
+
+new_site() {
+	# site [app...]: a brand-new site with erpnext, posawesome and the apps given, test-ready.
+	local site=${1:?a site name} apps="--install-app erpnext --install-app posawesome" app
+	shift
+	for app in "$@"; do apps="$apps --install-app $app"; done
+	ensure_db_admin
+	drop_site "$site"
+	as_bench "bench new-site $site --force --admin-password admin $DB_ADMIN_ARGS $apps" &&
+		as_bench "bench --site $site set-config allow_tests true >/dev/null"
+}
