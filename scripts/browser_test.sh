@@ -5,29 +5,53 @@
 # checked on the server. Screenshots of each step go to artifacts/browser/.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
-PORT=8011
+PORT=${RL_BROWSER_PORT:-8011} # another port when 8011 is taken (e.g. a second bench)
 BASE="http://$TEST_SITE:$PORT"
 OUT="$REPO_DIR/artifacts/browser"
 rm -rf "$OUT" && mkdir -p "$OUT"
 
+# What this check installs on the machine the first time: Debian's chromium (apt) and
+# playwright-core (npm, into browser-tests/node_modules); and a line in /etc/hosts for the site.
 if ! command -v chromium >/dev/null 2>&1; then
-	(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) ||
-		{ echo "browser: 0 passed, 2 failed (chromium could not be installed)"; exit 1; }
+	echo "installing Debian's chromium (apt)"
+	apt_log=$(mktemp)
+	if ! { apt-get -o DPkg::Lock::Timeout=600 update -qq &&
+		DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq chromium; } >"$apt_log" 2>&1; then
+		tail -20 "$apt_log"
+		echo "browser: 0 passed, 3 failed (chromium could not be installed; apt's messages above)"
+		exit 1
+	fi
+	rm -f "$apt_log"
 fi
 if [ ! -d "$REPO_DIR/browser-tests/node_modules/playwright-core" ]; then
 	(cd "$REPO_DIR/browser-tests" && npm install --no-audit --no-fund --silent) ||
-		{ echo "browser: 0 passed, 2 failed (playwright-core could not be installed)"; exit 1; }
+		{ echo "browser: 0 passed, 3 failed (playwright-core could not be installed)"; exit 1; }
 fi
 grep -q " $TEST_SITE" /etc/hosts 2>/dev/null || echo "127.0.0.1 $TEST_SITE" >>/etc/hosts 2>/dev/null || true
 
-# the server writes its log where the bench user may write (the checkout may be root's alone)
+# The server runs as the bench user in a process group of its own (setsid), and only that group
+# is stopped at the end; its log goes where the bench user may write (the checkout may be root's).
 SERVER_LOG="$BENCH_DIR/logs/rl-browser-server.log"
-as_bench "nohup bench --site $TEST_SITE serve --port $PORT --noreload >'$SERVER_LOG' 2>&1 &"
-cleanup() {
-	pkill -f "serve --port $PORT" >/dev/null 2>&1 || true
+SERVER_PID="$BENCH_DIR/logs/rl-browser-server.pid"
+if curl -s -o /dev/null "http://127.0.0.1:$PORT/"; then
+	echo "browser: 0 passed, 3 failed (port $PORT is taken by another server; set RL_BROWSER_PORT)"
+	exit 1
+fi
+rm -f "$SERVER_PID"
+# (in braces: as_bench prefixes "cd <bench> &&", which must not go to the background with it)
+as_bench "{ setsid bench --site $TEST_SITE serve --port $PORT --noreload >'$SERVER_LOG' 2>&1 </dev/null & echo \$! >'$SERVER_PID'; }"
+server_pgid=$(cat "$SERVER_PID" 2>/dev/null)
+stop_server() {
+	# the group the server leads, if it is still the one we started
+	if [ -n "$server_pgid" ] && [ "$(ps -o pgid= -p "$server_pgid" 2>/dev/null | tr -d ' ')" = "$server_pgid" ]; then
+		kill -TERM -- -"$server_pgid" 2>/dev/null
+		for _ in $(seq 20); do kill -0 -- -"$server_pgid" 2>/dev/null || break; sleep 0.5; done
+		kill -KILL -- -"$server_pgid" 2>/dev/null
+	fi
+	rm -f "$SERVER_PID"
 	cp "$SERVER_LOG" "$OUT/server.log" 2>/dev/null || true
 }
-trap cleanup EXIT
+trap stop_server EXIT
 for _ in $(seq 60); do curl -sf "$BASE/api/method/ping" >/dev/null && break; sleep 1; done
 
 passed=0
@@ -53,7 +77,9 @@ except Exception as e:
 	raise SystemExit
 auto = os.environ["SCENARIO"] == "autofetch-on"
 if not ui.get("ok"):
-	problems.append(f"browser flow failed: {ui.get('error')}")
+	page = ui.get("page") or {}
+	waiting = f" (still waiting for: {'; '.join(page['pending'][:5])})" if page.get("pending") else ""
+	problems.append(f"browser flow failed: {ui.get('error')}{waiting}")
 if "Referral accepted" not in (ui.get("outcome_message") or ""):
 	problems.append("the cashier was not told the referral outcome")
 if not (ui.get("live_check") or "").startswith("Valid code"):
