@@ -2,7 +2,7 @@
 // Usage: node pos_referral.mjs <base-url> <fixture-json> <scenario: autofetch-on|autofetch-off> <artifacts-dir>
 // Prints one JSON line "RESULT {...}" with what it saw; scripts/browser_test.sh checks the server side.
 import { mkdirSync } from "node:fs";
-import { login, openBrowser } from "./session.mjs";
+import { login, openBrowser, watchPage } from "./session.mjs";
 
 const [base, fixtureJson, scenario, outDir] = process.argv.slice(2);
 const fixture = JSON.parse(fixtureJson);
@@ -12,6 +12,7 @@ const result = { scenario, steps: [] };
 let step = 0;
 
 const { browser, page } = await openBrowser(900);
+const pageState = watchPage(page);
 
 async function shot(label) {
 	step += 1;
@@ -50,21 +51,35 @@ try {
 	result.live_check = await hint.innerText();
 	await shot("code-checked");
 
+	// Submit, and read what POS Awesome's create_customer call (the app's wrapper) answered
+	const created = page.waitForResponse(
+		(r) => r.url().includes("create_customer") && r.request().method() === "POST",
+		{ timeout: 30000 }
+	);
 	await page.getByRole("button", { name: /submit/i }).click();
+	const response = await created;
+	const customer = (await response.json().catch(() => ({}))).message?.name;
+	if (!response.ok() || !customer) throw new Error(`create_customer answered ${response.status()} without a customer`);
+	result.customer = customer;
 	const toast = page.locator(".alert-message, .desk-alert", { hasText: /Referral accepted/ });
 	await toast.first().waitFor({ timeout: 30000 });
 	result.outcome_message = await toast.first().innerText();
 	await shot("customer-created");
 
-	// The new customer is selected for the sale (select it by hand if the POS has not yet)
-	const customerInput = page.getByRole("combobox", { name: "Customer" });
+	// POS Awesome selects the new customer for the sale by itself: its Customer field shows it.
+	// Not selected within the time is a failure of the cashier flow, never made up for here.
 	try {
-		await page.getByText(name).first().waitFor({ timeout: 20000 });
+		await page.waitForFunction(
+			([id, title]) => {
+				const text = document.querySelector(".customer-autocomplete .v-autocomplete__selection")?.textContent?.trim();
+				return text === title || text === id;
+			},
+			[customer, name],
+			{ timeout: 20000 }
+		);
 	} catch {
-		await customerInput.click();
-		await customerInput.fill(name);
-		await page.getByRole("option", { name: new RegExp(name) }).first().click({ timeout: 20000 });
-		await page.getByText(name).first().waitFor({ timeout: 20000 });
+		const shown = await page.locator(".customer-autocomplete .v-autocomplete__selection").first().textContent().catch(() => null);
+		throw new Error(`POS Awesome did not select the new customer ${customer} for the sale (Customer field shows ${JSON.stringify(shown)})`);
 	}
 
 	await page.locator("td", { hasText: fixture.item }).first().click();
@@ -99,6 +114,7 @@ try {
 } catch (error) {
 	result.ok = false;
 	result.error = String(error).slice(0, 800);
+	result.page = pageState();
 	try {
 		await shot("failure");
 	} catch {}

@@ -19,3 +19,26 @@ export async function login(page, base, user = "Administrator", password = "admi
 	await page.click(".btn-login");
 	await page.waitForURL(/\/app/, { timeout: 60000 });
 }
+
+// What the page was doing, for the RESULT of a failed check: requests still waiting for an
+// answer (and for how long), failed requests, script errors and console errors.
+export function watchPage(page) {
+	const pending = new Map();
+	const failed = [];
+	const errors = [];
+	const started = Date.now();
+	const at = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
+	page.on("request", (r) => pending.set(r, Date.now()));
+	page.on("requestfinished", (r) => pending.delete(r));
+	page.on("requestfailed", (r) => {
+		pending.delete(r);
+		failed.push(`${at()} ${r.method()} ${r.url()} ${r.failure()?.errorText || ""}`);
+	});
+	page.on("pageerror", (e) => errors.push(`${at()} ${String(e).slice(0, 300)}`));
+	page.on("console", (m) => m.type() === "error" && errors.push(`${at()} console: ${m.text().slice(0, 300)}`));
+	return () => ({
+		pending: [...pending].map(([r, t]) => `${r.method()} ${r.url()} (${Math.round((Date.now() - t) / 1000)} s)`).slice(0, 20),
+		failed: failed.slice(-20),
+		errors: errors.slice(-20),
+	});
+}
