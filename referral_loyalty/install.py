@@ -102,7 +102,7 @@ CUSTOM_FIELDS = {
 			"fieldname": "rl_side",
 			"label": "Referral Side",
 			"fieldtype": "Select",
-			"options": "\nReferee\nReferrer",
+			"options": "\nReferee\nReferrer\nBonus",
 			"insert_after": "rl_referral",
 			"read_only": 1,
 			"no_copy": 1,
