@@ -33,3 +33,11 @@ class DuplicateReferralCode(ReferralError):
 
 class ReferralNotAllowed(frappe.PermissionError):
 	pass
+
+
+class LedgerLocked(ReferralError):
+	"""A change of the Referral ledger (or of a reward coupon) outside the app's services."""
+
+
+class WithdrawnCoupon(ReferralError):
+	"""A withdrawn reward coupon on a sale."""

@@ -28,10 +28,12 @@ doc_events = {
 		"on_update": "referral_loyalty.events.customer.on_update",
 	},
 	"Sales Invoice": {
+		"validate": "referral_loyalty.events.invoice.validate",
 		"on_submit": "referral_loyalty.events.invoice.on_submit",
 		"on_cancel": "referral_loyalty.events.invoice.on_cancel",
 	},
 	"POS Invoice": {
+		"validate": "referral_loyalty.events.invoice.validate",
 		"on_submit": "referral_loyalty.events.invoice.on_submit",
 		"on_cancel": "referral_loyalty.events.invoice.on_cancel",
 	},
@@ -45,7 +47,9 @@ override_whitelisted_methods = {
 }
 
 scheduler_events = {
-	"daily": ["referral_loyalty.services.expiry.expire_pending_referrals"],
+	"daily": ["referral_loyalty.services.expiry.daily"],
+	# finishes crediting that did not run right after a sale's commit (crash, failure, lock conflict)
+	"cron": {"*/5 * * * *": ["referral_loyalty.services.outbox.sweep"]},
 }
 
 page_js = {"posapp": "public/js/posapp_referrals.js"}

@@ -102,7 +102,7 @@ CUSTOM_FIELDS = {
 			"fieldname": "rl_side",
 			"label": "Referral Side",
 			"fieldtype": "Select",
-			"options": "\nReferee\nReferrer",
+			"options": "\nReferee\nReferrer\nBonus",
 			"insert_after": "rl_referral",
 			"read_only": 1,
 			"no_copy": 1,
@@ -212,13 +212,14 @@ def _disable_extra_enabled_codes() -> None:
 			continue
 		frappe.db.set_value("Referral Code", row.name, "disabled", 1, update_modified=False)
 		frappe.get_doc("Referral Code", row.name).add_comment(
-			"Info", "Disabled: the customer has an older enabled code for this company (one enabled code each)."
+			"Info",
+			"Disabled: the customer has an older enabled code for this company (one enabled code each).",
 		)
 
 
 def before_uninstall():
 	"""Everything in again out: custom fields with their columns and indexes, property setters,
-	named indexes and generated keys. (Frappe keeps the columns of deleted custom fields; this app
+	named indexes, generated keys and scheduled jobs. (Frappe keeps the columns of deleted custom fields; this app
 	drops them, since the DocTypes their data belongs to are dropped by uninstall-app too.)"""
 	for doctype, column, _expression, index_name in GENERATED_KEYS:
 		_drop_index(doctype, index_name)
@@ -235,6 +236,8 @@ def before_uninstall():
 			_drop_column(doctype, field["fieldname"])
 	for doctype, fieldname, prop, _value, _type in PROPERTY_SETTERS:
 		frappe.db.delete("Property Setter", {"doc_type": doctype, "field_name": fieldname, "property": prop})
+	# uninstall-app leaves the app's scheduled job types behind (frappe drops them at a later migrate)
+	frappe.db.delete("Scheduled Job Type", {"method": ("like", "referral_loyalty.%")})
 	for doctype in {*CUSTOM_FIELDS, *(i[0] for i in INDEXES), *(k[0] for k in GENERATED_KEYS)}:
 		frappe.clear_cache(doctype=doctype)
 

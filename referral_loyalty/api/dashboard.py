@@ -16,7 +16,8 @@ from frappe.query_builder.functions import Count
 from frappe.utils import getdate, today
 
 from referral_loyalty.rules import eligibility
-from referral_loyalty.services import reporting
+from referral_loyalty.services import access, reporting
+from referral_loyalty.services.periods import period_on
 
 
 @frappe.whitelist(methods=["GET", "POST"])
@@ -82,12 +83,12 @@ def reward_cost_this_period(filters: str | dict | None = None) -> dict:
 
 
 def current_periods(company: str | None) -> list[str]:
-	"""The enabled referral periods running today (one per company at most)."""
+	"""The referral periods running today: per company, the one ``services.periods.period_on``
+	picks (the single definition of the period active on a date)."""
 	day = getdate(today())
-	filters = {"enabled": 1, "from_date": ("<=", day), "to_date": (">=", day)}
-	if company:
-		filters["company"] = company
-	return frappe.get_all("Referral Period", filters=filters, pluck="name", order_by="from_date asc")
+	companies = [company] if company else access.readable_companies()
+	periods = (period_on(name, day) for name in companies)
+	return [period.name for period in periods if period]
 
 
 def _company(filters) -> str | None:

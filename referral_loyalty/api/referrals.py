@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import frappe
 from frappe import _
-from frappe.rate_limiter import rate_limit
 from frappe.utils import strip_html, today
 
 from referral_loyalty.rules.codes import display
-from referral_loyalty.services import access
+from referral_loyalty.services import access, ratelimit
 from referral_loyalty.services.codes import resolve_code, used_count
 from referral_loyalty.services.periods import copy_for, period_on
 from referral_loyalty.services.sharing import referral_summary
@@ -17,7 +16,7 @@ CODE_CHECKS_PER_MINUTE = 30
 
 
 @frappe.whitelist(methods=["GET", "POST"])
-@rate_limit(limit=CODE_CHECKS_PER_MINUTE, seconds=60)
+@ratelimit.per_user(limit=CODE_CHECKS_PER_MINUTE, seconds=60)
 def check_code(code: str, company: str | None = None) -> dict:
 	"""Live check while the cashier types: valid or not, the referrer's first name only, and what
 	the new customer will get (the active period's copy in the user's language). Without a
@@ -57,9 +56,14 @@ def check_code(code: str, company: str | None = None) -> dict:
 
 @frappe.whitelist(methods=["GET", "POST"])
 def customer_referral_info(customer: str, company: str | None = None) -> dict:
-	"""A customer's own code, "X of Y used" and referral status (for the till and the Customer form)."""
+	"""A customer's own code, "X of Y used" and referral status (for the till and the Customer
+	form), only for a company the user may read."""
 	access.require_customer_read(customer)
-	return referral_summary(customer, company or access.open_pos_company())
+	company = company or access.open_pos_company()
+	if company:
+		access.require_company_read(company)
+		return referral_summary(customer, company)
+	return referral_summary(customer, companies=access.readable_companies())
 
 
 @frappe.whitelist(methods=["POST"])
@@ -69,6 +73,7 @@ def create_code_for_customer(customer: str, company: str | None = None) -> dict:
 	company = company or access.open_pos_company()
 	if not company:
 		frappe.throw(_("Open the POS or choose a company first."))
+	access.require_company_read(company)
 	if not frappe.has_permission("Referral Code", "create"):
 		frappe.throw(_("Not permitted to create referral codes."), frappe.PermissionError)
 	from referral_loyalty.services.codes import issue_code

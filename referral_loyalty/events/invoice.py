@@ -1,6 +1,11 @@
 """Sales Invoice and POS Invoice doc_events (not a class override: POS Awesome overrides POS Invoice)."""
 
-from referral_loyalty.services import qualification, reversal
+from referral_loyalty.services import coupons, qualification, reversal
+
+
+def validate(doc, method=None):
+	if doc.docstatus == 1:  # being submitted: before POS Awesome's before_submit counts coupon use
+		coupons.refuse_withdrawn(doc)
 
 
 def on_submit(doc, method=None):

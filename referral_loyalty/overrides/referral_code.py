@@ -9,9 +9,12 @@ from posawesome.posawesome.doctype.referral_code.referral_code import (
 )
 
 from referral_loyalty.exceptions import DuplicateReferralCode, InvalidReferralCode
+from referral_loyalty.install import GENERATED_KEYS
 from referral_loyalty.rules import codes
 from referral_loyalty.services import offers as offer_checks
 from referral_loyalty.services.codes import new_unique_code, used_count
+
+UNIQUE_KEY = next(key[3] for key in GENERATED_KEYS if key[0] == "Referral Code")
 
 
 class ReferralCode(POSAwesomeReferralCode):
@@ -43,17 +46,31 @@ class ReferralCode(POSAwesomeReferralCode):
 				},
 			)
 			if other:
-				frappe.throw(
-					_("Customer {0} already has referral code {1} for company {2}.").format(
-						frappe.bold(self.customer), frappe.bold(other), frappe.bold(self.company)
-					),
-					exc=DuplicateReferralCode,
-				)
+				self._throw_duplicate(other)
 		for fieldname in ("customer_offer", "primary_offer"):
-			if self.get(fieldname):
+			# checked when set or changed: a code whose offer was disabled later can still be saved
+			# (e.g. disabled itself)
+			if self.get(fieldname) and (self.is_new() or self.has_value_changed(fieldname)):
 				offer_checks.validate_reward_offer(
 					self.get(fieldname), self.company, self.meta.get_label(fieldname)
 				)
+
+	def show_unique_validation_message(self, e):
+		"""The database's one-enabled-code key caught a parallel insert: say it in words."""
+		if UNIQUE_KEY in str(e):
+			self._throw_duplicate()
+		super().show_unique_validation_message(e)
+
+	def _throw_duplicate(self, other: str | None = None):
+		if other:
+			message = _("Customer {0} already has referral code {1} for company {2}.").format(
+				frappe.bold(self.customer), frappe.bold(other), frappe.bold(self.company)
+			)
+		else:
+			message = _("Customer {0} already has an enabled referral code for company {1}.").format(
+				frappe.bold(self.customer), frappe.bold(self.company)
+			)
+		frappe.throw(message, exc=DuplicateReferralCode, title=_("Duplicate Referral Code"))
 
 	def on_update(self):
 		if self.disabled:

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+import phonenumbers
+
 SELF_REFERRAL = "SELF_REFERRAL"
 DUPLICATE_IDENTITY = "DUPLICATE_IDENTITY"
 ALREADY_REFERRED = "ALREADY_REFERRED"
@@ -22,6 +24,11 @@ QUALIFY_WINDOW_EXPIRED = "QUALIFY_WINDOW_EXPIRED"
 MANUALLY_REJECTED = "MANUALLY_REJECTED"
 INVOICE_CANCELLED = "INVOICE_CANCELLED"
 RETURNED_BELOW_MINIMUM = "RETURNED_BELOW_MINIMUM"
+# review signals: the referral waits for a manager (status Under Review)
+VELOCITY = "VELOCITY"
+EMPLOYEE_REFERRAL = "EMPLOYEE_REFERRAL"
+SAME_CASHIER = "SAME_CASHIER"
+REVIEW_REASONS = (VELOCITY, EMPLOYEE_REFERRAL, SAME_CASHIER)
 
 ENROLMENT_REASONS = (
 	SELF_REFERRAL,
@@ -38,28 +45,50 @@ ALL_REASONS = (
 	QUALIFY_WINDOW_EXPIRED,
 	MANUALLY_REJECTED,
 	*REVERSAL_REASONS,
+	*REVIEW_REASONS,
 )
 
 PENDING = "Pending"
+UNDER_REVIEW = "Under Review"
 QUALIFIED = "Qualified"
 REJECTED = "Rejected"
 REVERSED = "Reversed"
 EXPIRED = "Expired"
 
+# Mailbox providers that ignore dots in the local part (elsewhere a dot is part of the address).
+DOTLESS_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
+_MIN_DIGITS = 6
 
-def normalise_mobile(value: str | None) -> str:
-	"""Digits only, last 9 kept, so +34 612 345 678 and 612-345-678 are the same person."""
-	digits = re.sub(r"\D", "", value or "")
-	return digits[-9:] if len(digits) >= 6 else ""
+
+def normalise_mobile(value: str | None, region: str | None = None) -> str:
+	"""E.164 (``+34612345678``) when the number parses for ``region`` (the shop's country, ISO
+	3166 alpha-2) or carries its own country code; digits only otherwise. Two spellings of one
+	number meet; numbers that only share their last digits do not."""
+	text = (value or "").strip()
+	digits = re.sub(r"\D", "", text)
+	if len(digits) < _MIN_DIGITS:
+		return ""
+	if text.startswith("00"):
+		text = "+" + text[2:]
+	try:
+		parsed = phonenumbers.parse(text, (region or "").upper() or None)
+	except phonenumbers.NumberParseException:
+		parsed = None
+	if parsed is not None and phonenumbers.is_possible_number(parsed):
+		return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+	return digits
 
 
 def normalise_email(value: str | None) -> str:
-	"""Lower-case; for the local part, dots and +tags ignored (gmail-style aliases)."""
+	"""Lower-case with a ``+tag`` dropped; dots in the local part dropped only where the provider
+	ignores them (gmail.com, googlemail.com)."""
 	value = (value or "").strip().lower()
 	if "@" not in value:
 		return ""
 	local, _, domain = value.rpartition("@")
-	local = local.split("+", 1)[0].replace(".", "")
+	local = local.split("+", 1)[0]
+	if domain in DOTLESS_DOMAINS:
+		local, domain = local.replace(".", ""), "gmail.com"
 	return f"{local}@{domain}" if local and domain else ""
 
 
@@ -69,8 +98,8 @@ class Identity:
 	email: str = ""
 
 	@classmethod
-	def of(cls, mobile: str | None, email: str | None) -> Identity:
-		return cls(normalise_mobile(mobile), normalise_email(email))
+	def of(cls, mobile: str | None, email: str | None, region: str | None = None) -> Identity:
+		return cls(normalise_mobile(mobile, region), normalise_email(email))
 
 	def matches(self, other: Identity) -> bool:
 		return bool(
@@ -114,10 +143,15 @@ def enrolment_reason(facts: EnrolmentFacts) -> str | None:
 
 @dataclass(frozen=True)
 class PurchaseFacts:
+	"""A sale as read when it is credited (possibly long after it was made)."""
+
 	posting_date: dt.date
 	net_amount: Decimal  # company currency, net of discounts, before tax
 	min_purchase_amount: Decimal
 	qualify_by: dt.date | None  # None = no window
+	returned_amount: Decimal = Decimal(0)  # net total of submitted returns against it (<= 0)
+	submitted: bool = True  # False: cancelled (or gone) since
+	same_company: bool = True  # a sale of the referral's company
 
 
 @dataclass(frozen=True)
@@ -130,16 +164,34 @@ class CapFacts:
 
 @dataclass(frozen=True)
 class QualificationOutcome:
-	status: str | None  # None: the purchase changes nothing (below the minimum)
+	status: str | None  # None: the sale changes nothing (``note`` says why)
 	reason: str | None = None
+	note: str = ""  # "cancelled", "other_company", "below_minimum", "late"
 
 
-def purchase_outcome(purchase: PurchaseFacts) -> QualificationOutcome:
-	"""Does this purchase complete the referral's required activity? Caps are checked afterwards."""
+def may_still_qualify(status: str | None, reason: str | None) -> bool:
+	"""A referral a sale can still qualify: Pending, or Expired only because its window closed."""
+	return status == PENDING or (status == EXPIRED and reason == QUALIFY_WINDOW_EXPIRED)
+
+
+def purchase_outcome(purchase: PurchaseFacts, status: str = PENDING) -> QualificationOutcome:
+	"""What a sale does to a referral that is ``status`` (Pending, or Expired by its window).
+	Caps are checked afterwards, under the lock.
+
+	A sale cancelled since, or of another company, does nothing; nor does one whose returns took
+	it under the minimum (another sale may still qualify). A sale dated after the window expires a
+	Pending referral. A sale dated inside the window qualifies even when it arrives after the
+	window closed (an offline till syncing late)."""
+	if not purchase.submitted:
+		return QualificationOutcome(None, note="cancelled")
+	if not purchase.same_company:
+		return QualificationOutcome(None, note="other_company")
 	if purchase.qualify_by and purchase.posting_date > purchase.qualify_by:
-		return QualificationOutcome(EXPIRED, QUALIFY_WINDOW_EXPIRED)
-	if purchase.net_amount < purchase.min_purchase_amount:
-		return QualificationOutcome(None)
+		if status == PENDING:
+			return QualificationOutcome(EXPIRED, QUALIFY_WINDOW_EXPIRED)
+		return QualificationOutcome(None, note="late")
+	if return_reverses(purchase.net_amount, purchase.returned_amount, purchase.min_purchase_amount):
+		return QualificationOutcome(None, note="below_minimum")
 	return QualificationOutcome(QUALIFIED)
 
 

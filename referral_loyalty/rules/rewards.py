@@ -33,11 +33,15 @@ class RewardPlan:
 	referrer_offer: str | None
 
 
-def effective_offers(code_offers: Offers, period_offers: Offers | None) -> Offers:
-	"""A code with offers of its own (an influencer's special code) overrides the period's."""
-	if code_offers.any:
+def effective_offers(code_offers: Offers, period_offers: Offers | None, own_offers_replace: bool) -> Offers:
+	"""The running period decides the rewards. A code whose own offers replace the period's (an
+	influencer's code, ``own_offers_replace``) rewards with its own; with no period running, a
+	code's own offers reward as POS Awesome did, so codes made before keep working."""
+	if period_offers is None:
 		return code_offers
-	return period_offers or Offers()
+	if own_offers_replace and code_offers.any:
+		return code_offers
+	return period_offers
 
 
 def reward_plan(mode: str | None, offers: Offers) -> RewardPlan:

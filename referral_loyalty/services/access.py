@@ -15,8 +15,18 @@ def require_till_user(company: str | None = None) -> None:
 		frappe.has_permission("POS Invoice", "create") or frappe.has_permission("Sales Invoice", "create")
 	):
 		frappe.throw(_("Not permitted to use referrals at the till."), exc=ReferralNotAllowed)
-	if company and not frappe.has_permission("Company", "read", doc=company):
+	if company:
+		require_company_read(company)
+
+
+def require_company_read(company: str) -> None:
+	if not isinstance(company, str) or not frappe.has_permission("Company", "read", doc=company):
 		frappe.throw(_("Not permitted for company {0}.").format(company), exc=ReferralNotAllowed)
+
+
+def readable_companies() -> list[str]:
+	"""The companies the user may read (User Permissions on Company honoured)."""
+	return frappe.get_list("Company", pluck="name", limit_page_length=0)
 
 
 def require_customer_read(customer: str) -> None:

@@ -41,7 +41,6 @@ FIELDS = (
 )
 _NAME_MAX = 140
 _SUFFIX_LENGTH = 5
-_INSERT_ATTEMPTS = 3
 
 
 def job_id(company: str) -> str:
@@ -144,21 +143,11 @@ def _insert_codes(company: str, customers: list) -> list[str]:
 		)
 		for c, name, code in zip(customers, names, _unique_codes(len(customers)), strict=True)
 	]
-	frappe.db.bulk_insert("Referral Code", fields=FIELDS, values=rows)
-	return names
-
-
-def _issue_batch(company: str, customers: list) -> list[str]:
-	"""Insert one batch; a code or name taken by a till in between is retried with fresh ones."""
-	for attempt in range(_INSERT_ATTEMPTS):
-		frappe.db.savepoint("rl_backfill_batch")
-		try:
-			return _insert_codes(company, customers)
-		except Exception as e:
-			if not frappe.db.is_duplicate_entry(e) or attempt == _INSERT_ATTEMPTS - 1:
-				raise
-			frappe.db.rollback(save_point="rl_backfill_batch")
-	return []
+	# INSERT IGNORE: a customer a till gave a code meanwhile is skipped by the database's
+	# one-enabled-code key (as is the rare name or code taken in between; the next run retries it)
+	frappe.db.bulk_insert("Referral Code", fields=FIELDS, values=rows, ignore_duplicates=True)
+	inserted = _taken("name", names)
+	return [name for name in names if name in inserted]
 
 
 def _link_customers(names: list[str]) -> None:
@@ -192,7 +181,7 @@ def backfill_codes(
 		if not customers:
 			break
 		after = customers[-1].name
-		names = _issue_batch(company, customers)
+		names = _insert_codes(company, customers)
 		_link_customers(names)
 		created += len(names)
 		if commit:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import frappe
 from frappe import _
+from frappe.utils import cint
 
-from referral_loyalty.exceptions import InvalidReferralCode, ReferralCodeTypo
+from referral_loyalty.exceptions import DuplicateReferralCode, InvalidReferralCode, ReferralCodeTypo
 from referral_loyalty.rules import codes
 from referral_loyalty.rules.eligibility import QUALIFIED
 
@@ -19,7 +20,37 @@ CODE_FIELDS = (
 	"primary_offer",
 	"disabled",
 	"rl_usage_limit",
+	"rl_own_offers",
 )
+
+
+LOCK_WAIT_SECONDS = 10  # default of the site config key ``referral_lock_wait_seconds``
+
+
+def lock_code(code_name: str, fields=("name",)):
+	"""Serialise everything that counts against one code (enrolments, crediting, reversal): the
+	first statement of such a unit of work. Lock order everywhere: code, then the referrer
+	(``lock_customer``), then the referral. Returns the locked row's ``fields`` (None if gone)."""
+	rows = _lock("Referral Code", code_name, fields)
+	return rows[0] if rows else None
+
+
+def lock_customer(customer: str) -> None:
+	"""Serialise crediting per referrer: a referrer's cap is counted over all their codes."""
+	_lock("Customer", customer, ("name",))
+
+
+def _lock(doctype: str, name: str, fields) -> list:
+	"""SELECT … FOR UPDATE of one row, waiting at most ``referral_lock_wait_seconds`` for it (a
+	till never waits long behind another; the conflict is retried or left to the sweep)."""
+	seconds = cint(frappe.conf.get("referral_lock_wait_seconds")) or LOCK_WAIT_SECONDS
+	columns = ", ".join(f"`{field}`" for field in fields)  # field names are this module's constants
+	return frappe.db.sql(
+		f"SET STATEMENT innodb_lock_wait_timeout={seconds} FOR "  # nosemgrep
+		f"SELECT {columns} FROM `tab{doctype}` WHERE `name` = %s FOR UPDATE",
+		(name,),
+		as_dict=True,
+	)
 
 
 def new_unique_code(attempts: int = 20) -> str:
@@ -101,10 +132,13 @@ def count_referrals(**filters) -> int:
 	return frappe.db.count("Referral", filters)
 
 
-def code_of_customer(customer: str, company: str | None = None):
+def code_of_customer(customer: str, company: str | None = None, companies: list[str] | None = None):
+	"""The customer's enabled code for ``company`` (else for one of ``companies``; else any)."""
 	filters = {"customer": customer, "disabled": 0}
 	if company:
 		filters["company"] = company
+	elif companies is not None:
+		filters["company"] = ("in", companies or [""])
 	rows = frappe.get_all(
 		"Referral Code", filters=filters, fields=CODE_FIELDS, order_by="creation asc", limit=1
 	)
@@ -112,16 +146,25 @@ def code_of_customer(customer: str, company: str | None = None):
 
 
 def issue_code(customer: str, company: str, campaign: str | None = None) -> str:
-	"""The customer's code for the company, created when missing (safe to call again)."""
-	existing = frappe.db.get_value("Referral Code", {"customer": customer, "company": company, "disabled": 0})
+	"""The customer's code for the company, created when missing (safe to call again, and from
+	parallel requests: the database holds one enabled code per customer and company)."""
+	filters = {"customer": customer, "company": company, "disabled": 0}
+	existing = frappe.db.get_value("Referral Code", filters)
 	if existing:
 		return existing
 	doc = frappe.new_doc("Referral Code")
 	doc.customer = customer
 	doc.company = company
 	doc.campaign = campaign
-	doc.flags.rl_checked_no_other_code = True  # just above, in this transaction
-	doc.insert(ignore_permissions=True)
+	doc.flags.rl_checked_no_other_code = True  # just above; the unique key catches a parallel insert
+	frappe.db.savepoint("rl_issue_code")
+	try:
+		doc.insert(ignore_permissions=True)
+	except DuplicateReferralCode:
+		# another request created it meanwhile: a locking read sees its committed row
+		frappe.db.rollback(save_point="rl_issue_code")
+		frappe.clear_messages()
+		return frappe.db.get_value("Referral Code", filters, for_update=True)
 	return doc.name
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import frappe
+from frappe import _
 from frappe.utils import add_days, getdate, today
 
+from referral_loyalty.exceptions import WithdrawnCoupon
 from referral_loyalty.rules import codes
 
 
@@ -56,6 +58,7 @@ def issue(
 		coupon.set(field, holder.get(field))
 	coupon.description = frappe.get_cached_value("POS Offer", offer, "description")
 	coupon.flags.ignore_links = True
+	coupon.flags.rl_service = True  # reward coupons are issued here only (see overrides/pos_coupon.py)
 	coupon.insert(ignore_permissions=True)
 	return frappe._dict(name=coupon.name, coupon_code=coupon.coupon_code)
 
@@ -73,3 +76,22 @@ def withdraw(coupon: str) -> None:
 	if valid_from and getdate(valid_from) > getdate(yesterday):
 		values["valid_from"] = yesterday
 	frappe.db.set_value("POS Coupon", coupon, values)
+
+
+def refuse_withdrawn(invoice) -> None:
+	"""A sale carrying a withdrawn reward coupon (its referral reversed or rejected) is refused at
+	submit, with nothing saved."""
+	applied = [row.coupon for row in invoice.get("posa_coupons") or [] if row.get("applied") and row.coupon]
+	if not applied:
+		return
+	withdrawn = frappe.get_all(
+		"POS Coupon", filters={"name": ("in", applied), "rl_withdrawn": 1}, pluck="coupon_code"
+	)
+	if withdrawn:
+		frappe.throw(
+			_(
+				"Coupon {0} was withdrawn (its referral was reversed or rejected) and cannot be used. Remove it from the sale."
+			).format(", ".join(frappe.bold(codes.display(code)) for code in withdrawn)),
+			exc=WithdrawnCoupon,
+			title=_("Coupon Withdrawn"),
+		)

@@ -1,27 +1,67 @@
-"""Daily: Pending referrals past their qualifying window become Expired."""
+"""Daily: Pending referrals past their qualifying window become Expired, in short batches."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import frappe
-from frappe.utils import getdate, today
+from frappe.query_builder import DocType
+from frappe.utils import getdate, now, today
 
 from referral_loyalty.rules import eligibility
 
+BATCH = 500
 
-def expire_pending_referrals(on_date=None) -> int:
-	"""Idempotent: only Pending rows whose window closed before ``on_date`` move. Returns the count."""
+
+def daily() -> int:
+	"""The scheduled job: each batch committed as it is done."""
+	return expire_pending_referrals(commit=_commit)
+
+
+def _commit() -> None:
+	frappe.db.commit()  # nosemgrep: a scheduled job committing batch by batch, by design
+
+
+def expire_pending_referrals(
+	on_date=None, batch: int = BATCH, commit: Callable[[], None] | None = None
+) -> int:
+	"""Idempotent: only Pending rows whose window closed before ``on_date`` move. Each batch is its
+	own short transaction (an UPDATE by primary key of at most ``batch`` rows, then a commit), so
+	no till waits behind the job for long. Returns the count moved. A referral expired here still
+	qualifies when a sale dated inside its window arrives later (``rules.eligibility``).
+	``commit``: called after each batch (the scheduled job commits; a caller inside a request or
+	a test does not)."""
 	day = getdate(on_date or today())
-	names = frappe.get_all(
-		"Referral",
-		filters={"status": eligibility.PENDING, "qualify_by": ("<", day)},
-		pluck="name",
-	)
-	for name in names:
-		referral = frappe.get_doc("Referral", name, for_update=True)
-		if referral.status == eligibility.PENDING and eligibility.is_expired(
-			getdate(referral.qualify_by), day
-		):
-			referral.status = eligibility.EXPIRED
-			referral.reason = eligibility.QUALIFY_WINDOW_EXPIRED
-			referral.save(ignore_permissions=True)
-	return len(names)
+	referral = DocType("Referral")
+	moved, after = 0, ""
+	while True:
+		names = (
+			frappe.qb.from_(referral)
+			.select(referral.name)
+			.where(
+				(referral.status == eligibility.PENDING)
+				& (referral.qualify_by < day)
+				& (referral.name > after)
+			)
+			.orderby(referral.name)
+			.limit(batch)
+			.run(pluck=True)
+		)
+		if not names:
+			return moved
+		after = names[-1]
+		(
+			frappe.qb.update(referral)
+			.set(referral.status, eligibility.EXPIRED)
+			.set(referral.reason, eligibility.QUALIFY_WINDOW_EXPIRED)
+			.set(referral.modified, now())
+			.where(
+				referral.name.isin(names)
+				& (referral.status == eligibility.PENDING)  # re-checked by the UPDATE itself
+				& (referral.qualify_by < day)
+			)
+			.run()
+		)
+		moved += frappe.db.sql("SELECT ROW_COUNT()")[0][0]
+		if commit:
+			commit()

@@ -1,93 +1,157 @@
-"""A submitted sale → the referee's referral Qualified / Rejected / Expired (+ the referrer's coupon)."""
+"""A submitted sale → the referee's referral Qualified / Rejected / Expired (+ the referrer's coupon).
+
+The sale only records its intent to credit (``services/outbox.py``); the crediting itself runs
+after the commit, under the code and referrer locks, and re-reads the sale then: a sale cancelled,
+returned under the minimum or of another company by that time credits nothing.
+"""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 import frappe
+from frappe.query_builder import DocType
+from frappe.query_builder.functions import Coalesce, Sum
 from frappe.utils import flt, getdate
 
 from referral_loyalty.rules import eligibility, rewards
 from referral_loyalty.rules.eligibility import CapFacts, PurchaseFacts
 from referral_loyalty.rules.rewards import Offers, RewardPlan
-from referral_loyalty.services import coupons, notifications
+from referral_loyalty.services import coupons, ledger, notifications, outbox
 from referral_loyalty.services.codes import count_referrals, used_count
 from referral_loyalty.services.periods import get_period, period_on
-from referral_loyalty.services.transactions import after_commit
+
+INVOICE_DOCTYPES = ("Sales Invoice", "POS Invoice")
 
 
 def reward_plan_for(code, period) -> RewardPlan:
-	"""Offers on the code override the period's; the period's mode decides who is rewarded."""
+	"""The running period decides; a code's own offers replace it when the code says so
+	(``rl_own_offers``) or when no period runs."""
 	period_offers = Offers(period.referee_offer, period.referrer_offer) if period else None
-	offers = rewards.effective_offers(Offers(code.customer_offer, code.primary_offer), period_offers)
+	offers = rewards.effective_offers(
+		Offers(code.customer_offer, code.primary_offer), period_offers, bool(code.get("rl_own_offers"))
+	)
 	return rewards.reward_plan(period.reward_mode if period else rewards.DOUBLE_SIDED, offers)
 
 
 # what crediting needs of the code, read with the lock
-CODE_FIELDS_FOR_CREDIT = ("name", "customer_offer", "primary_offer", "rl_usage_limit", "campaign")
+CODE_FIELDS_FOR_CREDIT = (
+	"name",
+	"customer",
+	"customer_offer",
+	"primary_offer",
+	"rl_own_offers",
+	"rl_usage_limit",
+	"campaign",
+)
 
 
-def pending_referral_of(customer: str):
-	"""The hot-path check on every sale: one query on the unique ``referee`` index."""
+REFEREE_FIELDS = (
+	"name",
+	"referral_code",
+	"status",
+	"reason",
+	"company",
+	"qualify_by",
+	"qualifying_invoice_type",
+	"qualifying_invoice",
+)
+
+
+def referral_of_referee(customer: str):
+	"""The hot-path read on every sale: the customer's one referral, if any (the unique
+	``referee`` index)."""
 	return frappe.db.get_value(
 		"Referral",
-		{"referee": customer, "status": eligibility.PENDING},
-		["name", "referral_code"],
+		{"referee": customer},
+		REFEREE_FIELDS,
 		as_dict=True,
 	)
 
 
 def on_sale(invoice) -> None:
-	pending = pending_referral_of(invoice.customer)
-	if pending:
-		sale = frappe._dict(
-			doctype=invoice.doctype,
-			name=invoice.name,
-			posting_date=invoice.posting_date,
-			base_net_total=invoice.base_net_total,
-		)
-		after_commit(qualify, pending.name, pending.referral_code, sale)
-
-
-def qualify(referral_name: str, code_name: str, invoice) -> None:
-	"""Runs in a transaction of its own (see services/transactions.py) whose first statement is
-	the code lock, so the counts below see every earlier commit."""
-	from referral_loyalty.services.enrolment import lock_code
-
-	code = lock_code(code_name, CODE_FIELDS_FOR_CREDIT)  # lock order everywhere: code, then referral
-	referral = _locked_referral(referral_name)
-	if referral.status != eligibility.PENDING:
-		return  # another till got there first, or a replayed submit
-
-	outcome = eligibility.purchase_outcome(
-		PurchaseFacts(
-			posting_date=getdate(invoice.posting_date),
-			net_amount=Decimal(str(flt(invoice.base_net_total))),
-			min_purchase_amount=Decimal(str(flt(referral.min_purchase_amount))),
-			qualify_by=getdate(referral.qualify_by) if referral.qualify_by else None,
-		)
-	)
-	if outcome.status is None:
+	"""A submitted sale of a referee whose referral a sale can still qualify: record the intent
+	to credit in the sale's own transaction (crediting follows the commit)."""
+	referral = referral_of_referee(invoice.customer)
+	if not referral or not eligibility.may_still_qualify(referral.status, referral.reason):
 		return
-	_set_invoice(referral, invoice)
+	if referral.company != invoice.company:  # only sales of the referral's company count
+		return
+	if referral.status == eligibility.EXPIRED and getdate(invoice.posting_date) > getdate(
+		referral.qualify_by
+	):
+		return
+	outbox.record(referral.name, referral.referral_code, invoice.doctype, invoice.name)
+
+
+def credit_sale(referral_name: str, code, invoice_type: str, invoice: str) -> str:
+	"""Under the code and referrer locks: what the sale, as it is now, does to the referral."""
+	referral = _locked_referral(referral_name)
+	if not eligibility.may_still_qualify(referral.status, referral.reason):
+		return f"no change: the referral is {referral.status}"
+	sale = _read_sale(invoice_type, invoice)
+	facts = PurchaseFacts(
+		posting_date=getdate(sale.posting_date) if sale else getdate(),
+		net_amount=Decimal(str(flt(sale.base_net_total))) if sale else Decimal(0),
+		min_purchase_amount=Decimal(str(flt(referral.min_purchase_amount))),
+		qualify_by=getdate(referral.qualify_by) if referral.qualify_by else None,
+		returned_amount=Decimal(str(flt(sale.returned))) if sale else Decimal(0),
+		submitted=bool(sale and sale.docstatus == 1 and sale.customer == referral.referee),
+		same_company=bool(sale and sale.company == referral.company),
+	)
+	outcome = eligibility.purchase_outcome(facts, referral.status)
+	if outcome.status is None:
+		return f"no credit: {_NOTES.get(outcome.note, outcome.note)}"
+	referral.qualifying_invoice_type = invoice_type
+	referral.qualifying_invoice = invoice
 	if outcome.status == eligibility.EXPIRED:
 		referral.status = eligibility.EXPIRED
 		referral.reason = outcome.reason
-		referral.save(ignore_permissions=True)
-		return
-	credit(referral, code, qualified_on=getdate(invoice.posting_date), invoice=invoice)
+		ledger.save(referral)
+		return "expired: the sale came after the qualifying window"
+	return credit(referral, code, qualified_on=facts.posting_date)
 
 
-def qualify_on_enrolment(referral_name: str, code_name: str, enrolled_on) -> None:
-	"""Qualification "On enrolment": credited right after the enrolment commits, in a transaction
-	of its own that starts with the code lock (see services/transactions.py)."""
-	from referral_loyalty.services.enrolment import lock_code
-
-	code = lock_code(code_name, CODE_FIELDS_FOR_CREDIT)
+def credit_enrolment(referral_name: str, code) -> str:
+	"""Qualification "On enrolment": credited right after the enrolment commits."""
 	referral = _locked_referral(referral_name)
 	if referral.status != eligibility.PENDING:
-		return
-	credit(referral, code, qualified_on=enrolled_on, invoice=None)
+		return f"no change: the referral is {referral.status}"
+	return credit(referral, code, qualified_on=getdate(referral.enrolled_on))
+
+
+_NOTES = {
+	"cancelled": "the sale was cancelled",
+	"other_company": "a sale of another company",
+	"below_minimum": "under the minimum purchase",
+	"late": "the sale came after the qualifying window",
+}
+
+
+def _read_sale(invoice_type: str, invoice: str):
+	"""The sale as it is now, with the net total of its submitted returns (one query)."""
+	if invoice_type not in INVOICE_DOCTYPES:
+		return None
+	sale, returns = DocType(invoice_type), DocType(invoice_type).as_("returns")
+	returned = (
+		frappe.qb.from_(returns)
+		.select(Coalesce(Sum(returns.base_net_total), 0))
+		.where((returns.return_against == sale.name) & (returns.docstatus == 1) & (returns.is_return == 1))
+	)
+	rows = (
+		frappe.qb.from_(sale)
+		.select(
+			sale.docstatus,
+			sale.company,
+			sale.customer,
+			sale.posting_date,
+			sale.base_net_total,
+			returned.as_("returned"),
+		)
+		.where(sale.name == invoice)
+		.run(as_dict=True)
+	)
+	return rows[0] if rows else None
 
 
 def _locked_referral(name: str):
@@ -98,9 +162,9 @@ def _locked_referral(name: str):
 	return referral
 
 
-def credit(referral, code, qualified_on, invoice) -> None:
-	"""Credit a referral to the period active on ``qualified_on`` (under the code lock the caller
-	holds), or reject it when a cap or the usage limit is reached."""
+def credit(referral, code, qualified_on) -> str:
+	"""Credit a referral to the period active on ``qualified_on`` (under the code and referrer
+	locks the caller holds), or reject it when a cap or the usage limit is reached."""
 	period = period_on(referral.company, qualified_on) or get_period(referral.enrolment_period)
 	referrer_cap = (period.referrer_cap or 0) if period else 0
 	usage_limit = code.rl_usage_limit or 0
@@ -119,21 +183,20 @@ def credit(referral, code, qualified_on, invoice) -> None:
 	if reason:
 		referral.status = eligibility.REJECTED
 		referral.reason = reason
-		referral.save(ignore_permissions=True)
-		return
-	referral.status = eligibility.QUALIFIED
-	referral.reason = None
-	referral.qualified_on = qualified_on
-	referral.save(ignore_permissions=True)
+		ledger.save(referral)
+		return f"rejected: {reason}"
 	plan = reward_plan_for(code, period)
 	if plan.referrer_offer:
+		# issued before the status is saved, so whatever reacts to "Qualified" sees the coupon
 		coupon = coupons.issue(
 			referral, rewards.REFERRER, plan.referrer_offer, referral.referrer, campaign=code.get("campaign")
 		)
-		referral.db_set({"referrer_coupon": coupon.name, "referrer_reward_status": "Issued"})
+		referral.referrer_coupon = coupon.name
+		referral.referrer_reward_status = "Issued"
+	referral.status = eligibility.QUALIFIED
+	referral.reason = None
+	referral.qualified_on = qualified_on
+	ledger.save(referral)
+	if plan.referrer_offer:
 		notifications.referrer_rewarded(referral)
-
-
-def _set_invoice(referral, invoice) -> None:
-	referral.qualifying_invoice_type = invoice.doctype
-	referral.qualifying_invoice = invoice.name
+	return "qualified"

@@ -1,4 +1,9 @@
-"""Cancel or return of the qualifying sale → Reversed; the referrer's unused coupon withdrawn."""
+"""Cancel or return of the qualifying sale → Reversed; the referrer's unused coupon withdrawn.
+
+Runs in the cancel's (or the return's) own transaction. The referral is found and checked under
+the code and referrer locks with a locking read, so a credit that landed after this transaction
+began is seen (and reversed), and a credit still to come re-reads the sale and finds it cancelled.
+"""
 
 from __future__ import annotations
 
@@ -10,58 +15,66 @@ from frappe.query_builder.functions import Sum
 from frappe.utils import flt, today
 
 from referral_loyalty.rules import eligibility
-from referral_loyalty.services import coupons
+from referral_loyalty.services import codes, coupons, ledger
+from referral_loyalty.services.qualification import referral_of_referee
 
 
-def _qualified_referral_for(invoice_type: str, invoice_name: str) -> str | None:
-	return frappe.db.get_value(
-		"Referral",
-		{
-			"qualifying_invoice": invoice_name,
-			"qualifying_invoice_type": invoice_type,
-			"status": eligibility.QUALIFIED,
-		},
-		"name",
-	)
+def _may_be_credited_by(row, invoice_type: str, invoice: str) -> bool:
+	"""From a plain read (possibly older than a credit that just landed): could this sale be the
+	referral's qualifying sale, now or once its credit lands?"""
+	if not row:
+		return False
+	if row.status == eligibility.QUALIFIED:
+		return (row.qualifying_invoice_type, row.qualifying_invoice) == (invoice_type, invoice)
+	return eligibility.may_still_qualify(row.status, row.reason)
 
 
 def on_cancel(invoice) -> None:
 	if invoice.get("is_return"):
 		return
-	referral = _qualified_referral_for(invoice.doctype, invoice.name)
-	if referral:
-		reverse(referral, eligibility.INVOICE_CANCELLED)
+	row = referral_of_referee(invoice.customer)
+	if _may_be_credited_by(row, invoice.doctype, invoice.name):
+		reverse(row, invoice.doctype, invoice.name, eligibility.INVOICE_CANCELLED)
 
 
 def on_return(return_invoice) -> None:
 	original = return_invoice.get("return_against")
 	if not original:
 		return
-	referral_name = _qualified_referral_for(return_invoice.doctype, original)
-	if not referral_name:
-		return
-	invoice = DocType(return_invoice.doctype)
+	row = referral_of_referee(return_invoice.customer)
+	if _may_be_credited_by(row, return_invoice.doctype, original):
+		reverse(row, return_invoice.doctype, original, eligibility.RETURNED_BELOW_MINIMUM)
+
+
+def _returned_below_minimum(invoice_type: str, original: str, minimum) -> bool:
+	invoice = DocType(invoice_type)
 	returned = (
 		frappe.qb.from_(invoice)
 		.select(Sum(invoice.base_net_total))
 		.where((invoice.return_against == original) & (invoice.docstatus == 1) & (invoice.is_return == 1))
 		.run()[0][0]
 	)
-	original_net = frappe.db.get_value(return_invoice.doctype, original, "base_net_total")
-	minimum = frappe.db.get_value("Referral", referral_name, "min_purchase_amount")
-	if eligibility.return_reverses(
+	original_net = frappe.db.get_value(invoice_type, original, "base_net_total")
+	return eligibility.return_reverses(
 		Decimal(str(flt(original_net))), Decimal(str(flt(returned))), Decimal(str(flt(minimum)))
-	):
-		reverse(referral_name, eligibility.RETURNED_BELOW_MINIMUM)
+	)
 
 
-def reverse(referral_name: str, reason: str) -> None:
-	from referral_loyalty.services.enrolment import lock_code
-
-	lock_code(frappe.db.get_value("Referral", referral_name, "referral_code"))
-	referral = frappe.get_doc("Referral", referral_name, for_update=True)
-	if referral.status != eligibility.QUALIFIED:
+def reverse(row, invoice_type: str, invoice: str, reason: str) -> None:
+	"""Reverse the referral when ``invoice`` is (still) its qualifying sale."""
+	code = codes.lock_code(row.referral_code, ("name", "customer"))
+	codes.lock_customer(code.customer)
+	referral = frappe.get_doc("Referral", row.name, for_update=True)  # a locking read: the latest
+	if referral.status != eligibility.QUALIFIED or (
+		referral.qualifying_invoice_type,
+		referral.qualifying_invoice,
+	) != (invoice_type, invoice):
 		return
+	if reason == eligibility.RETURNED_BELOW_MINIMUM and not _returned_below_minimum(
+		invoice_type, invoice, referral.min_purchase_amount
+	):
+		return
+	referral.flags.ignore_links = True
 	referral.status = eligibility.REVERSED
 	referral.reason = reason
 	referral.reversed_on = today()
@@ -71,4 +84,4 @@ def reverse(referral_name: str, reason: str) -> None:
 		else:
 			coupons.withdraw(referral.referrer_coupon)
 			referral.referrer_reward_status = "Withdrawn"
-	referral.save(ignore_permissions=True)
+	ledger.save(referral)

@@ -28,9 +28,10 @@ def referral_qr_svg(text: str, scale: int = 3) -> str:
 	return buffer.getvalue().decode()
 
 
-def referral_summary(customer: str, company: str | None = None) -> dict:
-	"""What the till and the Customer form show about a customer's own code and referral."""
-	row = code_of_customer(customer, company)
+def referral_summary(customer: str, company: str | None = None, companies: list[str] | None = None) -> dict:
+	"""What the till and the Customer form show about a customer's own code and referral: for
+	``company``, else for any of ``companies`` (None: any company)."""
+	row = code_of_customer(customer, company, companies)
 	out = {"customer": customer, "code": None}
 	if row:
 		used = used_count(row.name)
@@ -47,10 +48,11 @@ def referral_summary(customer: str, company: str | None = None) -> dict:
 	referral = frappe.db.get_value(
 		"Referral",
 		{"referee": customer},
-		["name", "status", "reason", "referrer", "referee_coupon"],
+		["name", "status", "reason", "referrer", "referee_coupon", "company"],
 		as_dict=True,
 	)
-	if referral:
+	allowed = [company] if company else companies
+	if referral and (allowed is None or referral.company in allowed):
 		out["referred_by"] = frappe.db.get_value("Customer", referral.referrer, "customer_name")
 		out["referral_status"] = referral.status
 		out["referral_reason"] = referral.reason

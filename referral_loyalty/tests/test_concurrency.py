@@ -62,6 +62,7 @@ class TestConcurrentTills(FrappeTestCase):
 		frappe.db.commit()  # nosemgrep
 
 	def tearDown(self):
+		frappe.db.rollback()
 		customers = [self.referrer.name] + [r.name for r in self.referees]
 		invoices = [i.name for i in self.invoices]
 		referrals = frappe.get_all("Referral", {"referrer": self.referrer.name}, pluck="name")
@@ -70,6 +71,8 @@ class TestConcurrentTills(FrappeTestCase):
 			("Payment Ledger Entry", {"voucher_no": ("in", invoices)}),
 			("Sales Invoice Item", {"parent": ("in", invoices)}),
 			("Sales Invoice", {"name": ("in", invoices)}),
+			("Referral Outbox", {"referral": ("in", referrals or [""])}),
+			("Notification Log", {"document_type": "Referral", "document_name": ("in", referrals or [""])}),
 			("POS Coupon", {"rl_referral": ("in", referrals or [""])}),
 			("Referral", {"name": ("in", referrals or [""])}),
 			("Referral Code", {"customer": self.referrer.name}),
@@ -120,3 +123,76 @@ class TestConcurrentTills(FrappeTestCase):
 		self.assertEqual(
 			frappe.db.count("POS Coupon", {"customer": self.referrer.name, "rl_side": "Referrer"}), CAP
 		)
+
+
+class TestOneCodePerCustomerUnderConcurrency(FrappeTestCase):
+	def setUp(self):
+		ensure_shop()
+		self.customer = make_customer()
+		frappe.db.commit()  # nosemgrep: the other processes must see the customer
+
+	def tearDown(self):
+		frappe.db.rollback()
+		frappe.db.delete("Referral Code", {"customer": self.customer.name})
+		frappe.db.delete("Customer", {"name": self.customer.name})
+		frappe.db.commit()  # nosemgrep: undo the committed set-up
+
+	def test_four_processes_make_one_enabled_code(self):
+		from referral_loyalty.tests import processes
+
+		start_at = time.time() + 4
+		children = [
+			processes.spawn(action, start_at=start_at, customer=self.customer.name, company=COMPANY)
+			for action in ("issue_code", "issue_code", "insert_code", "insert_code")
+		]
+		results = [processes.result(child) for child in children]
+		frappe.db.rollback()
+		codes = frappe.get_all("Referral Code", {"customer": self.customer.name, "disabled": 0}, pluck="name")
+		self.assertEqual(len(codes), 1, results)
+		# the till's and the backfill's issue_code always answer with the one code
+		self.assertEqual({r["code"] for r in results[:2]}, set(codes), results)
+		# a Desk insert that lost the race is told so in words, not with a database error
+		for r in results[2:]:
+			self.assertTrue(r["ok"] or "already has" in r["error"], r)
+
+
+class TestReferrerCapAcrossCodes(FrappeTestCase):
+	"""A referrer whose old code was replaced: referees of both codes qualify at busy tills, and the
+	referrer's cap still holds (crediting is serialised per referrer, not only per code)."""
+
+	def setUp(self):
+		ensure_shop()
+		frappe.flags.rl_quiet = True
+		frappe.db.delete("Referral Period", {"company": COMPANY})
+		self.period = make_period(
+			today(), today(), title="Cap across codes", referrer_cap=2, min_purchase_amount=10
+		)
+		self.referrer, self.old_code = make_referrer()
+		self.referees = [make_customer(code=self.old_code.referral_code) for _ in range(3)]
+		self.old_code.db_set("disabled", 1)
+		self.new_code = frappe.get_doc(
+			{"doctype": "Referral Code", "customer": self.referrer.name, "company": COMPANY}
+		).insert(ignore_permissions=True)
+		self.referees += [make_customer(code=self.new_code.referral_code) for _ in range(3)]
+		self.invoices = [make_invoice(r.name, 100, submit=False) for r in self.referees]
+		frappe.db.commit()  # nosemgrep: the other processes must see the set-up
+
+	tearDown = TestConcurrentTills.tearDown
+
+	def test_six_tills_two_codes_one_cap(self):
+		from referral_loyalty.tests import processes
+
+		start_at = time.time() + 4
+		children = [
+			processes.spawn("submit_invoice", start_at=start_at, doctype="Sales Invoice", name=inv.name)
+			for inv in self.invoices
+		]
+		results = [processes.result(child) for child in children]
+		self.assertTrue(all(r["ok"] for r in results), results)
+		frappe.db.rollback()
+		rows = frappe.get_all(
+			"Referral", {"referrer": self.referrer.name}, ["status", "reason", "referral_code"]
+		)
+		self.assertEqual(len(rows), 6)
+		self.assertEqual(sum(r.status == "Qualified" for r in rows), 2, rows)
+		self.assertEqual(sum(r.reason == "REFERRER_CAP_REACHED" for r in rows), 4, rows)

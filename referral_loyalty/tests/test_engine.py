@@ -141,12 +141,12 @@ class TestEnrolment(ReferralTestCase):
 		self.assertIsNone(referral_of(dup.name).referee_coupon)
 
 		first = self.enrol(code.referral_code, email="bob@example.com")
-		again = self.enrol(code.referral_code, email="B.o.b+x@example.com")
+		again = self.enrol(code.referral_code, email="Bob+x@Example.com")
 		self.assertEqual(referral_of(first.name).status, "Pending")
 		self.assertEqual(referral_of(again.name).reason, "DUPLICATE_IDENTITY")
-		# an earlier referee's mobile typed another way
-		first_mobile = self.enrol(code.referral_code, mobile="+34 612 345 678")
-		again_mobile = self.enrol(code.referral_code, mobile="612-345-678")
+		# an earlier referee's mobile typed another way (the shop is in the United States)
+		first_mobile = self.enrol(code.referral_code, mobile="+1 (415) 555-0134")
+		again_mobile = self.enrol(code.referral_code, mobile="415.555.0134")
 		self.assertEqual(referral_of(first_mobile.name).status, "Pending")
 		self.assertEqual(referral_of(again_mobile.name).reason, "DUPLICATE_IDENTITY")
 
@@ -201,6 +201,7 @@ class TestEnrolment(ReferralTestCase):
 		make_period(*MARCH)
 		_r, code = make_referrer()
 		code.customer_offer = INFLUENCER_OFFER
+		code.rl_own_offers = 1  # an influencer's code: its offers replace the period's
 		code.save()
 		referee = self.enrol(code.referral_code)
 		self.assertEqual(

@@ -125,6 +125,7 @@ def referral_scenario(test) -> SimpleNamespace:
 	b, code_b = make_referrer()
 	c, code_c = make_referrer()
 	code_c.primary_offer = ensure_item_offer()
+	code_c.rl_own_offers = 1
 	code_c.save()
 	with test.on("2026-03-05"):
 		a1, a2, a3 = (make_customer(code=code_a.referral_code) for _ in range(3))

@@ -21,15 +21,24 @@ def test_plan_rewards_only_the_sides_of_the_mode(mode, referee_offer, referrer_o
 		assert plan.referrer_offer == referrer_offer
 
 
-@given(offer, offer, offer, offer)
-def test_code_offers_override_the_period(code_referee, code_referrer, period_referee, period_referrer):
+@given(offer, offer, offer, offer, st.booleans())
+def test_the_running_period_decides_unless_the_code_replaces_it(
+	code_referee, code_referrer, period_referee, period_referrer, own
+):
 	code = Offers(code_referee, code_referrer)
 	period = Offers(period_referee, period_referrer)
-	assert r.effective_offers(code, period) == (code if code.any else period)
+	expected = code if (own and code.any) else period
+	assert r.effective_offers(code, period, own) == expected
+
+
+@given(offer, offer, st.booleans())
+def test_with_no_period_a_codes_own_offers_reward(code_referee, code_referrer, own):
+	code = Offers(code_referee, code_referrer)
+	assert r.effective_offers(code, None, own) == code
 
 
 def test_unknown_mode_and_required_offers():
 	with pytest.raises(ValueError):
 		r.reward_plan("Triple", Offers())
 	assert r.required_offers(r.REFEREE_ONLY) == ("referee_offer",)
-	assert r.effective_offers(Offers(), None) == Offers()
+	assert r.effective_offers(Offers(), None, False) == Offers()

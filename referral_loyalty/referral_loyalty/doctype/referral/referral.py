@@ -3,32 +3,57 @@
 
 import frappe
 from frappe import _
+from frappe.model import no_value_fields
 from frappe.model.document import Document
 
+from referral_loyalty.exceptions import LedgerLocked
 from referral_loyalty.rules import eligibility
 
 
 class Referral(Document):
+	"""One referee's referral: a ledger row. Created and changed only by the app's services
+	(``services/ledger.py`` sets the flag); a manager's decision is an explicit action."""
+
+	def before_insert(self):
+		if not self.flags.rl_service:
+			frappe.throw(
+				_("Referrals are created by the referral programme when a customer enrols with a code."),
+				exc=LedgerLocked,
+				title=_("Not Allowed"),
+			)
+
 	def validate(self):
+		if not self.is_new() and not self.flags.rl_service:
+			changed = [
+				_(df.label)
+				for df in self.meta.fields
+				if df.fieldtype not in no_value_fields and self.has_value_changed(df.fieldname)
+			]
+			if changed:
+				frappe.throw(
+					_(
+						"A referral is a ledger row: {0} cannot be changed by hand. Use the Reject action to reject a pending referral."
+					).format(", ".join(changed)),
+					exc=LedgerLocked,
+					title=_("Not Allowed"),
+				)
 		if self.referee == self.referrer and self.status not in (eligibility.REJECTED,):
 			frappe.throw(_("A customer cannot refer themselves."))
 
-	@frappe.whitelist()
-	def reject(self, note: str | None = None):
-		"""A manager rejects a Pending referral (e.g. found to be fraud)."""
-		if not frappe.has_permission("Referral", "write", doc=self):
-			frappe.throw(_("Not permitted to reject referrals."), frappe.PermissionError)
-		if self.status != eligibility.PENDING:
-			frappe.throw(_("Only Pending referrals can be rejected; this one is {0}.").format(_(self.status)))
-		from referral_loyalty.services.coupons import withdraw
+	def on_trash(self):
+		if not self.flags.rl_service:
+			frappe.throw(
+				_("A referral is a ledger row and cannot be deleted."),
+				exc=LedgerLocked,
+				title=_("Not Allowed"),
+			)
 
-		self.status = eligibility.REJECTED
-		self.reason = eligibility.MANUALLY_REJECTED
-		if self.referee_coupon and not frappe.db.get_value("POS Coupon", self.referee_coupon, "used"):
-			withdraw(self.referee_coupon)
-		self.save()
-		if note:
-			self.add_comment("Comment", note)
+	@frappe.whitelist(methods=["POST"])
+	def reject(self, note: str | None = None):
+		"""A manager rejects a referral that has not been credited (e.g. found to be fraud)."""
+		from referral_loyalty.services import review
+
+		review.reject(self.name, note)
 
 
 def on_doctype_update():

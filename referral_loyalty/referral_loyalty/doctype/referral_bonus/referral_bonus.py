@@ -1,0 +1,35 @@
+# Copyright (c) 2026, referral_loyalty contributors
+# For license information, please see license.txt
+
+import frappe
+from frappe import _
+from frappe.model.document import Document
+
+from referral_loyalty.exceptions import LedgerLocked
+
+
+class ReferralBonus(Document):
+	"""A milestone bonus: a ledger row written by ``services/milestones.py`` only."""
+
+	def validate(self):
+		if not self.flags.rl_service:
+			frappe.throw(
+				_("Milestone bonuses are kept by the referral programme itself."),
+				exc=LedgerLocked,
+				title=_("Not Allowed"),
+			)
+
+	def on_trash(self):
+		if not self.flags.rl_service:
+			frappe.throw(
+				_("A milestone bonus is a ledger row and cannot be deleted."), exc=LedgerLocked, title=_("Not Allowed")
+			)
+
+
+def on_doctype_update():
+	# the idempotency key: one bonus per referrer, period and milestone
+	if not frappe.db.has_index("tabReferral Bonus", "unique_milestone"):
+		frappe.db.sql_ddl(  # nosemgrep: constant DDL
+			"ALTER TABLE `tabReferral Bonus` ADD UNIQUE INDEX `unique_milestone` (`referrer`, `referral_period`, `milestone`)"
+		)
+	frappe.db.add_index("Referral Bonus", ["status", "release_on"])

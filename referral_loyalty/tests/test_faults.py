@@ -1,0 +1,177 @@
+"""Faults with real processes against MariaDB: a till killed right after its sale commits, a
+credit that raises, a lock wait that times out, the sweep and a till crediting one referral at
+the same moment. Each child process commits like a web request; the set-up is committed so the
+children see it, and removed again afterwards."""
+
+import time
+
+import frappe
+from frappe.tests.utils import FrappeTestCase
+from frappe.utils import today
+
+from referral_loyalty.tests import processes
+from referral_loyalty.tests.utils import (
+	COMPANY,
+	ensure_shop,
+	make_customer,
+	make_invoice,
+	make_period,
+	make_referrer,
+)
+
+
+class ProcessTestCase(FrappeTestCase):
+	"""Committed set-up: a running period, a referrer with a code, ``referees`` with draft sales."""
+
+	referees_count = 1
+
+	def setUp(self):
+		ensure_shop()
+		frappe.flags.rl_quiet = True
+		frappe.flags.rl_inline = False
+		frappe.db.delete("Referral Period", {"company": COMPANY})
+		self.period = make_period(today(), today(), title="Faults", min_purchase_amount=10)
+		self.referrer, self.code = make_referrer()
+		self.referees = [make_customer(code=self.code.referral_code) for _ in range(self.referees_count)]
+		self.invoices = [make_invoice(r.name, 100, submit=False) for r in self.referees]
+		frappe.db.commit()  # nosemgrep: the child processes must see the set-up
+
+	def tearDown(self):
+		frappe.db.rollback()
+		customers = [self.referrer.name] + [r.name for r in self.referees]
+		invoices = [i.name for i in self.invoices]
+		referrals = frappe.get_all("Referral", {"referrer": self.referrer.name}, pluck="name") or [""]
+		for doctype, filters in (
+			("GL Entry", {"voucher_no": ("in", invoices)}),
+			("Payment Ledger Entry", {"voucher_no": ("in", invoices)}),
+			("Sales Invoice Item", {"parent": ("in", invoices)}),
+			("Sales Invoice", {"name": ("in", invoices)}),
+			("Referral Outbox", {"referral": ("in", referrals)}),
+			("Error Log", {"reference_doctype": "Referral", "reference_name": ("in", referrals)}),
+			("Notification Log", {"document_type": "Referral", "document_name": ("in", referrals)}),
+			("Email Queue", {"reference_doctype": "Referral", "reference_name": ("in", referrals)}),
+			("POS Coupon", {"rl_referral": ("in", referrals)}),
+			("Referral", {"name": ("in", referrals)}),
+			("Referral Code", {"customer": ("in", customers)}),
+			("Referral Period", {"name": self.period.name}),
+			("Dynamic Link", {"link_doctype": "Customer", "link_name": ("in", customers)}),
+			("Customer", {"name": ("in", customers)}),
+		):
+			frappe.db.delete(doctype, filters)
+		frappe.db.commit()  # nosemgrep: undo the committed set-up
+		frappe.flags.rl_quiet = False
+
+	def referral(self, referee):
+		frappe.db.rollback()  # a fresh snapshot: see what the children committed
+		return frappe.get_doc("Referral", {"referee": referee.name})
+
+	def outbox_row(self, invoice):
+		frappe.db.rollback()
+		return frappe.db.get_value(
+			"Referral Outbox",
+			{"invoice": invoice.name},
+			["name", "status", "attempts", "outcome", "last_error"],
+			as_dict=True,
+		)
+
+	def referrer_coupons(self):
+		frappe.db.rollback()
+		return frappe.db.count("POS Coupon", {"customer": self.referrer.name, "rl_side": "Referrer"})
+
+	def sweep(self):
+		result = processes.result(processes.spawn("sweep"))
+		self.assertTrue(result["ok"], result)
+		return result["counts"][0]
+
+
+class TestCrashAfterCommit(ProcessTestCase):
+	def test_a_till_killed_right_after_the_commit_is_credited_by_the_sweep_once(self):
+		invoice, referee = self.invoices[0], self.referees[0]
+		result = processes.result(
+			processes.spawn(
+				"submit_invoice", doctype="Sales Invoice", name=invoice.name, kill_after_commit=True
+			)
+		)
+		self.assertFalse(result["ok"])  # it died: no RESULT line
+		self.assertEqual(frappe.db.get_value("Sales Invoice", invoice.name, "docstatus"), 1)
+		self.assertEqual(self.referral(referee).status, "Pending")  # the credit never ran
+		self.assertEqual(self.outbox_row(invoice).status, "Queued")  # but its intent was committed
+
+		self.assertEqual(self.sweep(), {"rows": 1, "done": 1, "failed": 0})
+		referral = self.referral(referee)
+		self.assertEqual((referral.status, referral.qualifying_invoice), ("Qualified", invoice.name))
+		self.assertEqual(self.sweep(), {"rows": 0, "done": 0, "failed": 0})  # twice: nothing more
+		self.assertEqual(self.referrer_coupons(), 1)
+
+
+class TestCreditFailure(ProcessTestCase):
+	def test_a_credit_that_raises_is_logged_keeps_later_work_and_is_retried(self):
+		invoice, referee = self.invoices[0], self.referees[0]
+		marker = f"rl-test-marker-{frappe.generate_hash(length=8)}"
+		result = processes.result(
+			processes.spawn(
+				"submit_invoice", doctype="Sales Invoice", name=invoice.name, fail_credit=True, marker=marker
+			)
+		)
+		self.assertTrue(result["ok"], result)  # the sale itself never fails
+		self.assertEqual(frappe.cache.get_value(marker), "ran", "a later after-commit callback was dropped")
+		referral = self.referral(referee)
+		self.assertEqual(referral.status, "Pending")  # undone to its savepoint: no half credit
+		self.assertEqual(
+			frappe.db.count("POS Coupon", {"rl_referral": referral.name, "rl_side": "Referrer"}), 0
+		)
+		row = self.outbox_row(invoice)
+		self.assertEqual((row.status, row.attempts), ("Queued", 1))
+		self.assertIn("injected fault", row.last_error)
+		errors = frappe.get_all(
+			"Error Log",
+			{"reference_doctype": "Referral", "reference_name": referral.name},
+			["method", "error"],
+		)
+		self.assertEqual(len(errors), 1)
+		self.assertIn(invoice.name, errors[0].method)  # the title names the sale
+
+		self.assertEqual(self.sweep(), {"rows": 1, "done": 1, "failed": 0})
+		self.assertEqual(self.referral(referee).status, "Qualified")
+		self.assertEqual(self.referrer_coupons(), 1)
+
+
+class TestLockWaitTimeout(ProcessTestCase):
+	def test_a_lock_wait_timeout_never_fails_the_sale_and_the_sweep_finishes_it(self):
+		invoice, referee = self.invoices[0], self.referees[0]
+		holder = processes.spawn("hold_code_lock", code=self.code.name, seconds=12)
+		time.sleep(3)  # the lock is held
+		started = time.time()
+		result = processes.result(
+			processes.spawn("submit_invoice", doctype="Sales Invoice", name=invoice.name, lock_wait_seconds=1)
+		)
+		self.assertTrue(result["ok"], result)
+		self.assertLess(time.time() - started, 11, "the till waited for the lock beyond its limit")
+		self.assertEqual(self.referral(referee).status, "Pending")
+		row = self.outbox_row(invoice)
+		self.assertEqual((row.status, row.attempts), ("Queued", 1))
+		self.assertIn("Lock wait timeout", row.last_error)
+		self.assertTrue(processes.result(holder)["ok"])  # released
+		self.assertEqual(self.sweep(), {"rows": 1, "done": 1, "failed": 0})
+		self.assertEqual(self.referral(referee).status, "Qualified")
+
+
+class TestSweepRacesTill(ProcessTestCase):
+	referees_count = 4
+
+	def test_the_sweep_and_tills_crediting_the_same_referrals_at_once_credit_each_once(self):
+		credit_at = time.time() + 8  # the tills' sales are committed by then; both start crediting
+		tills = [
+			processes.spawn("submit_invoice", doctype="Sales Invoice", name=inv.name, credit_at=credit_at)
+			for inv in self.invoices
+		]
+		sweeper = processes.spawn("sweep", start_at=credit_at, rounds=3)
+		results = [processes.result(t) for t in tills]
+		self.assertTrue(all(r["ok"] for r in results), results)
+		swept = processes.result(sweeper)
+		self.assertTrue(swept["ok"], swept)
+		for referee, invoice in zip(self.referees, self.invoices, strict=True):
+			referral = self.referral(referee)
+			self.assertEqual((referral.status, referral.qualifying_invoice), ("Qualified", invoice.name))
+			self.assertEqual(self.outbox_row(invoice).status, "Done")
+		self.assertEqual(self.referrer_coupons(), len(self.referees))
