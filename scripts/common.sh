@@ -33,6 +33,8 @@ start_mariadb() {
 	if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
 		systemctl start mariadb
 	else
+		# the socket's folder lives in /run, which systemd or the init script would make
+		install -d -o mysql -g mysql -m 755 /run/mysqld
 		start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd -- --user=mysql
 	fi
 	for _ in $(seq 60); do mysqladmin -h127.0.0.1 -uroot ping >/dev/null 2>&1 && return 0; sleep 1; done

@@ -40,7 +40,9 @@ if [ "${#need[@]}" -gt 0 ]; then
 	echo "installing: ${need[*]}"
 	export DEBIAN_FRONTEND=noninteractive
 	apt_log=$(mktemp)
-	if ! { apt-get update -qq && apt-get install -y -qq "${need[@]}"; } >"$apt_log" 2>&1; then
+	# (a new machine may still be running its first unattended upgrade: wait for dpkg's lock)
+	if ! { apt-get -o DPkg::Lock::Timeout=600 update -qq &&
+		apt-get -o DPkg::Lock::Timeout=600 install -y -qq "${need[@]}"; } >"$apt_log" 2>&1; then
 		cat "$apt_log" >&2
 		echo "ERROR: apt-get could not install: ${need[*]} (apt's messages above)" >&2
 		exit 1
