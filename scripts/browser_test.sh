@@ -10,13 +10,17 @@ BASE="http://$TEST_SITE:$PORT"
 OUT="$REPO_DIR/artifacts/browser"
 rm -rf "$OUT" && mkdir -p "$OUT"
 
-# What this check installs on the machine the first time: Debian's chromium (apt) and
+# What this check installs on the machine the first time: Debian's chromium (apt, without the
+# desktop packages it recommends) unless CHROMIUM names a browser binary already there, and
 # playwright-core (npm, into browser-tests/node_modules); and a line in /etc/hosts for the site.
-if ! command -v chromium >/dev/null 2>&1; then
+if [ -n "${CHROMIUM:-}" ]; then
+	[ -x "$CHROMIUM" ] || { echo "browser: 0 passed, 3 failed (CHROMIUM=$CHROMIUM is not an executable)"; exit 1; }
+elif ! command -v chromium >/dev/null 2>&1; then
 	echo "installing Debian's chromium (apt)"
 	apt_log=$(mktemp)
 	if ! { apt-get -o DPkg::Lock::Timeout=600 update -qq &&
-		DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq chromium; } >"$apt_log" 2>&1; then
+		DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends \
+			chromium fonts-liberation; } >"$apt_log" 2>&1; then
 		tail -20 "$apt_log"
 		echo "browser: 0 passed, 3 failed (chromium could not be installed; apt's messages above)"
 		exit 1
