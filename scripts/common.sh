@@ -67,6 +67,45 @@ ensure_services() {
 	redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || { echo "ERROR: Redis did not start"; return 1; }
 }
 
+# Frappe keeps a few cache keys for the whole bench rather than per site: assets_json, the hashed
+# names of the built asset files, is one. Two benches on one Redis database would serve each
+# other's file names (the Desk's scripts then answer 404 and the page never starts), so each bench
+# on this machine keeps its cache and queues in a Redis database (0-15 on 127.0.0.1:6379) of its own.
+redis_db_of() { # common_site_config.json: "127.0.0.1:6379/<n>" for its redis_cache, or nothing
+	python3 - "$1" <<'PY' 2>/dev/null
+import json, sys
+from urllib.parse import urlparse
+url = urlparse(json.load(open(sys.argv[1])).get("redis_cache") or "")
+if url.hostname:
+	print(f"{url.hostname}:{url.port or 6379}/{url.path.strip('/') or 0}")
+PY
+	return 0
+}
+
+ensure_own_redis_db() {
+	local conf="$BENCH_DIR/sites/common_site_config.json" mine other used=" " n
+	mine=$(redis_db_of "$conf")
+	for other in /home/"$BENCH_USER"/*/sites/common_site_config.json; do
+		[ "$other" -ef "$conf" ] || used+="$(redis_db_of "$other") "
+	done
+	if [[ "$mine" == 127.0.0.1:6379/* ]] && [[ "$used" != *" $mine "* ]]; then
+		return 0
+	fi
+	for n in $(seq 0 16); do
+		[[ "$used" == *" 127.0.0.1:6379/$n "* ]] || break
+	done
+	if [ "$n" -gt 15 ]; then
+		echo "ERROR: every Redis database on 127.0.0.1:6379 is taken by another bench" >&2
+		return 1
+	fi
+	local key
+	for key in redis_cache redis_queue redis_socketio; do
+		as_bench "bench set-config -g $key redis://127.0.0.1:6379/$n >/dev/null" || return 1
+	done
+	redis-cli -h 127.0.0.1 -p 6379 -n "$n" del assets_json >/dev/null 2>&1
+	echo "this bench now keeps its cache and queues in Redis database $n${mine:+ ($mine was shared with another bench)}"
+}
+
 link_checkout() {
 	# Put this checkout into the bench as apps/referral_loyalty (a copy owned by the bench user,
 	# so a checkout the bench user cannot read still works) and make it importable.

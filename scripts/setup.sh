@@ -105,9 +105,7 @@ if ! app_ready frappe; then
 		{ echo "ERROR: bench init failed (see above); run this again once the cause is fixed" >&2; exit 1; }
 	app_ready frappe || { echo "ERROR: bench init finished but frappe does not import" >&2; exit 1; }
 fi
-for key in redis_cache redis_queue redis_socketio; do
-	as_bench "bench set-config -g $key redis://127.0.0.1:6379 >/dev/null"
-done
+ensure_own_redis_db
 as_bench "bench set-config -g db_host 127.0.0.1 >/dev/null"
 
 get_app() { # app branch repo

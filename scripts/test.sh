@@ -17,6 +17,7 @@ if [ ! -x "$BENCH_DIR/env/bin/python" ] || [ ! -d "$BENCH_DIR/apps/posawesome" ]
 	exit 1
 fi
 ensure_services || exit 1
+ensure_own_redis_db || exit 1
 link_checkout || { echo "ERROR: could not link the checkout into the bench"; exit 1; }
 
 # The install cycle's scratch site is made in the background meanwhile (its own log).
