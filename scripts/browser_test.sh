@@ -83,7 +83,8 @@ auto = os.environ["SCENARIO"] == "autofetch-on"
 if not ui.get("ok"):
 	page = ui.get("page") or {}
 	waiting = f" (still waiting for: {'; '.join(page['pending'][:5])})" if page.get("pending") else ""
-	problems.append(f"browser flow failed: {ui.get('error')}{waiting}")
+	failed = f" (failed requests: {'; '.join(page['failed'][:3])})" if page.get("failed") else ""
+	problems.append(f"browser flow failed: {ui.get('error')}{waiting}{failed}")
 if "Referral accepted" not in (ui.get("outcome_message") or ""):
 	problems.append("the cashier was not told the referral outcome")
 if not (ui.get("live_check") or "").startswith("Valid code"):
