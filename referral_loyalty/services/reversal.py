@@ -14,8 +14,9 @@ from frappe.query_builder import DocType
 from frappe.query_builder.functions import Sum
 from frappe.utils import flt, today
 
-from referral_loyalty.rules import eligibility
-from referral_loyalty.services import codes, coupons, ledger
+from referral_loyalty.rules import eligibility, rewards
+from referral_loyalty.services import codes, ledger, milestones, payouts
+from referral_loyalty.services.periods import get_period
 from referral_loyalty.services.qualification import referral_of_referee
 
 
@@ -78,10 +79,11 @@ def reverse(row, invoice_type: str, invoice: str, reason: str) -> None:
 	referral.status = eligibility.REVERSED
 	referral.reason = reason
 	referral.reversed_on = today()
-	if referral.referrer_coupon:
-		if coupons.is_redeemed(referral.referrer_coupon):
-			referral.referrer_reward_status = "Redeemed"
-		else:
-			coupons.withdraw(referral.referrer_coupon)
-			referral.referrer_reward_status = "Withdrawn"
+	if referral.referrer_reward_status == rewards.HELD:
+		referral.referrer_reward_status = rewards.WITHDRAWN  # held through the return window: never paid
+	elif referral.referrer_coupon or referral.referrer_points_entry:
+		referral.referrer_reward_status = payouts.take_back(
+			referral.referrer_coupon, referral.referrer_points_entry
+		)
 	ledger.save(referral)
+	milestones.on_count_changed(referral.referrer, get_period(referral.referral_period))

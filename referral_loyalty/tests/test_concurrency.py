@@ -13,6 +13,7 @@ from frappe.utils import today
 
 from referral_loyalty.tests.utils import (
 	COMPANY,
+	REFERRER_OFFER,
 	ensure_shop,
 	make_customer,
 	make_invoice,
@@ -196,3 +197,67 @@ class TestReferrerCapAcrossCodes(FrappeTestCase):
 		self.assertEqual(len(rows), 6)
 		self.assertEqual(sum(r.status == "Qualified" for r in rows), 2, rows)
 		self.assertEqual(sum(r.reason == "REFERRER_CAP_REACHED" for r in rows), 4, rows)
+
+
+class TestMilestonesAndReleaseUnderConcurrency(FrappeTestCase):
+	"""A milestone at 3 with 8 referees qualifying at once: exactly one bonus; then two release
+	jobs at once pay each held reward once."""
+
+	def setUp(self):
+		ensure_shop()
+		frappe.flags.rl_quiet = True
+		frappe.db.delete("Referral Period", {"company": COMPANY})
+		self.period = make_period(
+			today(),
+			today(),
+			title="Milestone at 3",
+			min_purchase_amount=10,
+			reward_hold_days=1,
+			milestones=[{"qualified_referrals": 3, "reward_type": "Coupon", "offer": REFERRER_OFFER}],
+		)
+		self.referrer, self.code = make_referrer()
+		self.referees = [make_customer(code=self.code.referral_code) for _ in range(PROCESSES)]
+		self.invoices = [make_invoice(r.name, 100, submit=False) for r in self.referees]
+		frappe.db.commit()  # nosemgrep: the other processes must see the set-up
+
+	def tearDown(self):
+		frappe.db.rollback()
+		frappe.db.delete("Referral Bonus", {"referrer": self.referrer.name})
+		frappe.db.delete("POS Coupon", {"customer": self.referrer.name})
+		frappe.db.commit()  # nosemgrep: undo the committed set-up
+		TestConcurrentTills.tearDown(self)
+
+	def test_one_bonus_and_each_held_reward_released_once(self):
+		from referral_loyalty.tests import processes
+
+		start_at = time.time() + 4
+		children = [
+			processes.spawn("submit_invoice", start_at=start_at, doctype="Sales Invoice", name=inv.name)
+			for inv in self.invoices
+		]
+		results = [processes.result(child) for child in children]
+		self.assertTrue(all(r["ok"] for r in results), results)
+		frappe.db.rollback()
+		self.assertEqual(
+			frappe.db.count("Referral", {"referrer": self.referrer.name, "referrer_reward_status": "Held"}),
+			PROCESSES,
+		)
+		bonuses = frappe.get_all("Referral Bonus", {"referrer": self.referrer.name}, ["status", "milestone"])
+		self.assertEqual([(b.status, b.milestone) for b in bonuses], [("Held", 3)])
+
+		release_day = str(frappe.utils.add_days(today(), 1))
+		start_at = time.time() + 4
+		jobs = [processes.spawn("release", start_at=start_at, on_date=release_day) for _ in range(2)]
+		released = [processes.result(job) for job in jobs]
+		self.assertTrue(all(r["ok"] for r in released), released)
+		frappe.db.rollback()
+		self.assertEqual(
+			frappe.db.count("POS Coupon", {"customer": self.referrer.name, "rl_side": "Referrer"}), PROCESSES
+		)
+		self.assertEqual(
+			frappe.db.count("POS Coupon", {"customer": self.referrer.name, "rl_side": "Bonus"}), 1
+		)
+		self.assertEqual(
+			frappe.db.count("Referral", {"referrer": self.referrer.name, "referrer_reward_status": "Issued"}),
+			PROCESSES,
+		)

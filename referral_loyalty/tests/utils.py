@@ -109,6 +109,8 @@ def make_period(from_date, to_date, company: str = COMPANY, **kw):
 		"referrer_offer": REFERRER_OFFER,
 		"referrer_cap": 0,
 		"referee_reward_limit": 1,
+		# the tests enrol many referees on one code in a day; the review queue's own tests set it
+		"review_enrolments_per_day": 0,
 	}
 	values.update(kw)
 	return frappe.get_doc(values).insert(ignore_permissions=True)
@@ -194,3 +196,31 @@ def make_return(original, qty: float, submit=True):
 def referral_of(customer: str):
 	name = frappe.db.get_value("Referral", {"referee": customer})
 	return frappe.get_doc("Referral", name) if name else None
+
+
+LOYALTY_PROGRAM = "RL Points"
+
+
+def ensure_loyalty_program(name: str = LOYALTY_PROGRAM, company: str = COMPANY) -> str:
+	"""A single-tier loyalty program (a point is worth 0.5; a sale earns a point per 1,000 spent,
+	so purchases in the tests earn none)."""
+	if frappe.db.exists("Loyalty Program", name):
+		return name
+	expense_account = frappe.db.get_value(
+		"Account", {"company": company, "root_type": "Expense", "is_group": 0}, "name"
+	)
+	frappe.get_doc(
+		{
+			"doctype": "Loyalty Program",
+			"loyalty_program_name": name,
+			"loyalty_program_type": "Single Tier Program",
+			"from_date": "2025-01-01",
+			"company": company,
+			"conversion_factor": 0.5,
+			"expiry_duration": 365,
+			"expense_account": expense_account,
+			"cost_center": frappe.get_cached_value("Company", company, "cost_center"),
+			"collection_rules": [{"tier_name": "Bronze", "collection_factor": 1000, "min_spent": 0}],
+		}
+	).insert(ignore_permissions=True)
+	return name

@@ -55,11 +55,21 @@ class Referral(Document):
 
 		review.reject(self.name, note)
 
+	@frappe.whitelist(methods=["POST"])
+	def approve(self, note: str | None = None):
+		"""A manager approves a referral held for review."""
+		from referral_loyalty.services import review
+
+		return review.approve(self.name, note)
+
 
 def on_doctype_update():
 	frappe.db.add_index("Referral", ["referral_code", "status"])
 	frappe.db.add_index("Referral", ["referrer", "referral_period", "status"])
 	frappe.db.add_index("Referral", ["status", "qualify_by"])
+	# the review queue's velocity signal (enrolments on a code today) and the hold's release job
+	frappe.db.add_index("Referral", ["referral_code", "enrolled_on"])
+	frappe.db.add_index("Referral", ["referrer_reward_status", "reward_release_on"])
 	# the duplicate-identity check at enrolment: earlier referees of the code with this mobile / e-mail
 	frappe.db.add_index("Referral", ["referral_code", "referee_mobile_key"])
 	frappe.db.add_index("Referral", ["referral_code", "referee_email_key"])

@@ -22,7 +22,9 @@ class ReferralBonus(Document):
 	def on_trash(self):
 		if not self.flags.rl_service:
 			frappe.throw(
-				_("A milestone bonus is a ledger row and cannot be deleted."), exc=LedgerLocked, title=_("Not Allowed")
+				_("A milestone bonus is a ledger row and cannot be deleted."),
+				exc=LedgerLocked,
+				title=_("Not Allowed"),
 			)
 
 
