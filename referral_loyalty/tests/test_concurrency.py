@@ -130,13 +130,15 @@ class TestOneCodePerCustomerUnderConcurrency(FrappeTestCase):
 	def setUp(self):
 		ensure_shop()
 		self.customer = make_customer()
-		frappe.db.commit()  # nosemgrep: the other processes must see the customer
+		# the other processes must see the customer
+		frappe.db.commit()  # nosemgrep
 
 	def tearDown(self):
 		frappe.db.rollback()
 		frappe.db.delete("Referral Code", {"customer": self.customer.name})
 		frappe.db.delete("Customer", {"name": self.customer.name})
-		frappe.db.commit()  # nosemgrep: undo the committed set-up
+		# undo the committed set-up
+		frappe.db.commit()  # nosemgrep
 
 	def test_four_processes_make_one_enabled_code(self):
 		from referral_loyalty.tests import processes
@@ -176,7 +178,8 @@ class TestReferrerCapAcrossCodes(FrappeTestCase):
 		).insert(ignore_permissions=True)
 		self.referees += [make_customer(code=self.new_code.referral_code) for _ in range(3)]
 		self.invoices = [make_invoice(r.name, 100, submit=False) for r in self.referees]
-		frappe.db.commit()  # nosemgrep: the other processes must see the set-up
+		# the other processes must see the set-up
+		frappe.db.commit()  # nosemgrep
 
 	tearDown = TestConcurrentTills.tearDown
 
@@ -218,13 +221,15 @@ class TestMilestonesAndReleaseUnderConcurrency(FrappeTestCase):
 		self.referrer, self.code = make_referrer()
 		self.referees = [make_customer(code=self.code.referral_code) for _ in range(PROCESSES)]
 		self.invoices = [make_invoice(r.name, 100, submit=False) for r in self.referees]
-		frappe.db.commit()  # nosemgrep: the other processes must see the set-up
+		# the other processes must see the set-up
+		frappe.db.commit()  # nosemgrep
 
 	def tearDown(self):
 		frappe.db.rollback()
 		frappe.db.delete("Referral Bonus", {"referrer": self.referrer.name})
 		frappe.db.delete("POS Coupon", {"customer": self.referrer.name})
-		frappe.db.commit()  # nosemgrep: undo the committed set-up
+		# undo the committed set-up
+		frappe.db.commit()  # nosemgrep
 		TestConcurrentTills.tearDown(self)
 
 	def test_one_bonus_and_each_held_reward_released_once(self):

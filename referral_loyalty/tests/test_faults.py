@@ -34,7 +34,8 @@ class ProcessTestCase(FrappeTestCase):
 		self.referrer, self.code = make_referrer()
 		self.referees = [make_customer(code=self.code.referral_code) for _ in range(self.referees_count)]
 		self.invoices = [make_invoice(r.name, 100, submit=False) for r in self.referees]
-		frappe.db.commit()  # nosemgrep: the child processes must see the set-up
+		# the child processes must see the set-up
+		frappe.db.commit()  # nosemgrep
 
 	def tearDown(self):
 		frappe.db.rollback()
@@ -58,7 +59,8 @@ class ProcessTestCase(FrappeTestCase):
 			("Customer", {"name": ("in", customers)}),
 		):
 			frappe.db.delete(doctype, filters)
-		frappe.db.commit()  # nosemgrep: undo the committed set-up
+		# undo the committed set-up
+		frappe.db.commit()  # nosemgrep
 		frappe.flags.rl_quiet = False
 
 	def referral(self, referee):

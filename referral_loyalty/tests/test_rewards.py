@@ -166,7 +166,9 @@ class TestHold(RewardTestCase):
 		self.assertEqual(referral_of(fine.name).referrer_reward_status, "Issued")
 		self.assertEqual(frappe.db.get_value("Referral", broken_referral, "referrer_reward_status"), "Held")
 		self.assertTrue(
-			frappe.db.exists("Error Log", {"method": f"Referral reward release failed: Referral {broken_referral}"})
+			frappe.db.exists(
+				"Error Log", {"method": f"Referral reward release failed: Referral {broken_referral}"}
+			)
 		)
 
 	def test_a_cancel_during_the_hold_means_nothing_is_ever_issued(self):
