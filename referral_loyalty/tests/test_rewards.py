@@ -9,12 +9,10 @@ from referral_loyalty.tests.utils import (
 	COMPANY,
 	LOYALTY_PROGRAM,
 	REFERRER_OFFER,
-	ReferralTestCase,
+	ReferrerTestCase,
 	ensure_loyalty_program,
-	make_customer,
 	make_invoice,
 	make_period,
-	make_referrer,
 	make_return,
 	referral_of,
 )
@@ -22,19 +20,10 @@ from referral_loyalty.tests.utils import (
 MARCH = ("2026-03-01", "2026-03-31")
 
 
-class RewardTestCase(ReferralTestCase):
+class RewardTestCase(ReferrerTestCase):
 	def setUp(self):
 		super().setUp()
 		self.program = ensure_loyalty_program()
-		self.referrer, self.code = make_referrer()
-
-	def enrol(self, day="2026-03-05", **kw):
-		with self.on(day):
-			return make_customer(code=self.code.referral_code, **kw)
-
-	def buy(self, customer, amount, day, **kw):
-		with self.on(day):
-			return make_invoice(customer.name, amount, day, **kw)
 
 	def balance(self, customer, day):
 		with self.on(day):
