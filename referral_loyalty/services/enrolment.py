@@ -96,11 +96,15 @@ def enrol(
 		code = resolve_code(raw_code, customer.get("posa_referral_company") or None)
 	lock_code(code.name)
 
-	existing = frappe.db.get_value(
-		"Referral",
-		{"referee": customer.name},
-		["name", "status", "reason", "referee_coupon", "referee_points_entry", "referral_code"],
-		as_dict=True,
+	existing = (
+		None  # a customer inserted in this request has no referral yet
+		if new_customer
+		else frappe.db.get_value(
+			"Referral",
+			{"referee": customer.name},
+			["name", "status", "reason", "referee_coupon", "referee_points_entry", "referral_code"],
+			as_dict=True,
+		)
 	)
 	if existing:
 		if existing.referral_code == code.name:  # a replay: the same enrolment again
@@ -178,22 +182,13 @@ def enrol(
 	if period and (period.qualification == rewards.ON_FIRST_PURCHASE):
 		referral.qualify_by = qualify_by(enrolled_on, period.qualify_within_days or 0)
 		referral.min_purchase_amount = flt(period.min_purchase_amount)
-	# every link was just read from the database (customer, code, referrer, period; the POS
-	# Profile by POS Awesome's create_customer): no need to read each one again to validate it
-	referral.flags.ignore_links = True
-	ledger.insert(referral)
-	frappe.db.set_value(
-		"Customer",
-		customer.name,
-		{"rl_referral": referral.name, "rl_referred_by": code.customer},
-		update_modified=False,
-	)
-
+	# named now, so the referee's reward links to it and the referral is written once, with it
+	referral.name = frappe.generate_hash(length=10)
+	referral.flags.name_set = True
 	coupon = None
 	if status != eligibility.REJECTED:
 		# the customer is at the till: the referee's reward comes now, also while under review
-		plan = qualification.reward_plan_for(code, period)
-		referee = plan.referee
+		referee = qualification.reward_plan_for(code, period).referee
 		if referee.kind and (
 			referee.kind == rewards.POINTS or new_customer or _referee_may_be_rewarded(period, customer.name)
 		):
@@ -206,17 +201,23 @@ def enrol(
 				campaign=code.campaign,
 				valid_upto=referral.qualify_by,
 				holder=customer,
-				new_referral=True,
+				fresh=True,
 			)
 			coupon = paid.coupon
 			referral.referee_coupon = coupon.name if coupon else None
 			referral.referee_points_entry = paid.points_entry
-			referral.db_set(
-				{"referee_coupon": referral.referee_coupon, "referee_points_entry": paid.points_entry},
-				update_modified=False,
-			)
-		if period and period.qualification == rewards.ON_ENROLMENT:
-			outbox.record(referral.name, code.name)  # credited right after the commit
+	# every link was just read from the database (customer, code, referrer, period, reward; the POS
+	# Profile by POS Awesome's create_customer): no need to read each one again to validate it
+	referral.flags.ignore_links = True
+	ledger.insert(referral)
+	frappe.db.set_value(
+		"Customer",
+		customer.name,
+		{"rl_referral": referral.name, "rl_referred_by": code.customer},
+		update_modified=False,
+	)
+	if status != eligibility.REJECTED and period and period.qualification == rewards.ON_ENROLMENT:
+		outbox.record(referral.name, code.name)  # credited right after the commit
 	return _result(
 		referral.name,
 		referral.status,

@@ -22,11 +22,9 @@ BONUS_FIELDS = ("name", "status", "coupon", "points_entry", "release_on", "rewar
 
 
 def milestones_of(period: str) -> list:
-	return frappe.get_all(
-		"Referral Period Milestone",
-		filters={"parent": period, "parenttype": "Referral Period"},
-		fields=["qualified_referrals", "reward_type", "offer", "points"],
-		order_by="qualified_referrals asc",
+	"""The period's milestones, from the cached period document (frappe clears it on save)."""
+	return sorted(
+		frappe.get_cached_doc("Referral Period", period).milestones, key=lambda m: m.qualified_referrals
 	)
 
 

@@ -20,7 +20,7 @@ def pay(
 	campaign: str | None = None,
 	valid_upto=None,
 	holder=None,
-	new_referral: bool = False,
+	fresh: bool = False,
 	coupon_name: str | None = None,
 ) -> frappe._dict:
 	"""Pay ``reward`` to ``customer``; returns ``coupon`` (name and code) or ``points_entry``."""
@@ -37,7 +37,7 @@ def pay(
 		valid_upto,
 		campaign=campaign,
 		holder=holder,
-		new_referral=new_referral,
+		fresh=fresh,
 		name=coupon_name,
 	)
 	return frappe._dict(coupon=coupon, points_entry=None)

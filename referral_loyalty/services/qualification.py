@@ -168,11 +168,8 @@ def _read_sale(invoice_type: str, invoice: str):
 
 
 def _locked_referral(name: str):
-	referral = frappe.get_doc("Referral", name, for_update=True)
-	# the links it gains here (period, invoice, coupon) are all read from the database just before:
-	# saving it does not read each of its links again
-	referral.flags.ignore_links = True
-	return referral
+	# the links it gains here (period, invoice, coupon) are all read from the database just before
+	return ledger.locked(name)
 
 
 def credit(referral, code, qualified_on) -> str:
@@ -230,6 +227,8 @@ def pay_referrer(referral, reward, campaign: str | None, period) -> None:
 		referral.referrer,
 		program=period.loyalty_program if period else None,
 		campaign=campaign,
+		holder={"customer_name": referral.referrer_name},
+		fresh=True,  # under the referral's lock, with no referrer reward yet: nothing to look for
 	)
 	referral.referrer_coupon = paid.coupon.name if paid.coupon else None
 	referral.referrer_points_entry = paid.points_entry

@@ -76,10 +76,9 @@ def _release_referral(row) -> bool:
 
 	code = codes.lock_code(row.referral_code, qualification.CODE_FIELDS_FOR_CREDIT)
 	codes.lock_customer(code.customer)
-	doc = frappe.get_doc("Referral", row.name, for_update=True)
+	doc = ledger.locked(row.name)
 	if doc.referrer_reward_status != rewards.HELD or doc.status != eligibility.QUALIFIED:
 		return False  # released by another run, or reversed meanwhile
-	doc.flags.ignore_links = True
 	period = qualification.get_period(doc.referral_period)
 	plan = qualification.reward_plan_for(code, period)
 	if plan.referrer.kind:

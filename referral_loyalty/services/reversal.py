@@ -65,7 +65,7 @@ def reverse(row, invoice_type: str, invoice: str, reason: str) -> None:
 	"""Reverse the referral when ``invoice`` is (still) its qualifying sale."""
 	code = codes.lock_code(row.referral_code, ("name", "customer"))
 	codes.lock_customer(code.customer)
-	referral = frappe.get_doc("Referral", row.name, for_update=True)  # a locking read: the latest
+	referral = ledger.locked(row.name)  # a locking read: the latest
 	if referral.status != eligibility.QUALIFIED or (
 		referral.qualifying_invoice_type,
 		referral.qualifying_invoice,
@@ -75,7 +75,6 @@ def reverse(row, invoice_type: str, invoice: str, reason: str) -> None:
 		invoice_type, invoice, referral.min_purchase_amount
 	):
 		return
-	referral.flags.ignore_links = True
 	referral.status = eligibility.REVERSED
 	referral.reason = reason
 	referral.reversed_on = today()

@@ -157,9 +157,7 @@ def _lock(referral_name: str, code_fields=("name", "customer")):
 	code_name = frappe.db.get_value("Referral", referral_name, "referral_code")
 	code = codes.lock_code(code_name, code_fields)
 	codes.lock_customer(code.customer)
-	referral = frappe.get_doc("Referral", referral_name, for_update=True)
-	referral.flags.ignore_links = True
-	return code, referral
+	return code, ledger.locked(referral_name)
 
 
 def _record_decision(referral, note: str | None) -> None:

@@ -14,6 +14,14 @@ class Referral(Document):
 	"""One referee's referral: a ledger row. Created and changed only by the app's services
 	(``services/ledger.py`` sets the flag); a manager's decision is an explicit action."""
 
+	def load_doc_before_save(self, *, raise_exception: bool = False):
+		"""A referral the services just read under its row lock (``flags.rl_locked_copy``) is not
+		read again before the save."""
+		if self.flags.rl_locked_copy is not None:
+			self._doc_before_save = self.flags.rl_locked_copy
+			return
+		super().load_doc_before_save(raise_exception=raise_exception)
+
 	def before_insert(self):
 		if not self.flags.rl_service:
 			frappe.throw(
