@@ -179,6 +179,10 @@ def setup_demo() -> None:
 				"referee_offer": DEMO_REFEREE_OFFER,
 				"referrer_offer": DEMO_REFERRER_OFFER,
 				"referrer_cap": 10,
+				"reward_hold_days": 0,
+				"milestones": [
+					{"qualified_referrals": 3, "reward_type": "Coupon", "offer": DEMO_REFERRER_OFFER},
+				],
 				"copy": [
 					{
 						"language": "en",

@@ -32,6 +32,9 @@ doc_events = {
 		"on_submit": "referral_loyalty.events.invoice.on_submit",
 		"on_cancel": "referral_loyalty.events.invoice.on_cancel",
 	},
+	# staff contacts for the review queue's employee signal are cached; a change clears them
+	"Employee": {"on_update": "referral_loyalty.services.review.clear_staff_contacts"},
+	"User": {"on_update": "referral_loyalty.services.review.clear_staff_contacts"},
 	"POS Invoice": {
 		"validate": "referral_loyalty.events.invoice.validate",
 		"on_submit": "referral_loyalty.events.invoice.on_submit",
@@ -47,7 +50,7 @@ override_whitelisted_methods = {
 }
 
 scheduler_events = {
-	"daily": ["referral_loyalty.services.expiry.daily"],
+	"daily": ["referral_loyalty.services.expiry.daily", "referral_loyalty.services.release.daily"],
 	# finishes crediting that did not run right after a sale's commit (crash, failure, lock conflict)
 	"cron": {"*/5 * * * *": ["referral_loyalty.services.outbox.sweep"]},
 }

@@ -80,3 +80,37 @@ def create_code_for_customer(customer: str, company: str | None = None) -> dict:
 
 	issue_code(customer, company)
 	return referral_summary(customer, company)
+
+
+@frappe.whitelist(methods=["POST"])
+def approve_referral(referral: str, note: str | None = None) -> dict:
+	"""A manager approves a referral held for review (recorded with who, when and why)."""
+	from referral_loyalty.services import review
+
+	outcome = review.approve(referral, note)
+	return {
+		"referral": referral,
+		"status": frappe.db.get_value("Referral", referral, "status"),
+		"outcome": outcome,
+	}
+
+
+@frappe.whitelist(methods=["POST"])
+def reject_referral(referral: str, note: str | None = None) -> dict:
+	"""A manager rejects a referral that has not been credited (recorded with who, when and why)."""
+	from referral_loyalty.services import review
+
+	review.reject(referral, note)
+	return {"referral": referral, "status": frappe.db.get_value("Referral", referral, "status")}
+
+
+@frappe.whitelist(methods=["POST"])
+def link_referrer(customer: str, code: str, note: str | None = None) -> dict:
+	"""A Sales Manager links a customer to a referrer after the fact (within the period's
+	``link_within_days`` of the customer's creation); the usual enrolment rules apply."""
+	from referral_loyalty.services.enrolment import link_referrer as link
+
+	access.require_role("Sales Manager", "System Manager")
+	access.require_customer_read(customer)
+	frappe.has_permission("Customer", "write", doc=customer, throw=True)
+	return link(customer, code, note).as_dict()

@@ -31,7 +31,7 @@ def after_insert(doc, method=None):
 		and doc.get("posa_referral_company")
 		and frappe.get_cached_value("POS Profile", profile, "rl_auto_create_referral_code")
 	):
-		code_service.issue_code(doc.name, doc.posa_referral_company)
+		code_service.issue_code(doc.name, doc.posa_referral_company, holder=doc)
 	if doc.get("posa_referral_code"):
 		_enrol(doc, new_customer=True)
 

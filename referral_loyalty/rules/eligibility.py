@@ -170,8 +170,9 @@ class QualificationOutcome:
 
 
 def may_still_qualify(status: str | None, reason: str | None) -> bool:
-	"""A referral a sale can still qualify: Pending, or Expired only because its window closed."""
-	return status == PENDING or (status == EXPIRED and reason == QUALIFY_WINDOW_EXPIRED)
+	"""A referral a sale can still qualify: Pending, Under Review (credited once approved), or
+	Expired only because its window closed."""
+	return status in (PENDING, UNDER_REVIEW) or (status == EXPIRED and reason == QUALIFY_WINDOW_EXPIRED)
 
 
 def purchase_outcome(purchase: PurchaseFacts, status: str = PENDING) -> QualificationOutcome:
@@ -202,6 +203,32 @@ def cap_reason(caps: CapFacts) -> str | None:
 	if caps.referrer_cap and caps.referrer_qualified_in_period >= caps.referrer_cap:
 		return REFERRER_CAP_REACHED
 	return None
+
+
+ALLOW, REVIEW, REJECT = "Allow", "Review", "Reject"  # a period's policy on employee referrals
+
+
+@dataclass(frozen=True)
+class ReviewFacts:
+	"""Signals at enrolment that hold an otherwise eligible referral for a manager."""
+
+	enrolments_today: int = 0  # earlier enrolments on the code today
+	enrolments_per_day: int = 0  # the period's threshold; 0 = never
+	staff_involved: bool = False  # referrer or referee matches an employee or a Desk user
+	employee_policy: str = REVIEW
+	same_cashier: bool = False  # the referrer was created by this user in the last 24 hours
+
+
+def review_outcome(facts: ReviewFacts) -> tuple[str | None, str | None]:
+	"""``(status, reason)``: ``(None, None)`` when nothing calls for review; ``Under Review`` with
+	the signal; ``Rejected`` / EMPLOYEE_REFERRAL when the period rejects employee referrals."""
+	if facts.staff_involved and facts.employee_policy != ALLOW:
+		return (REJECTED if facts.employee_policy == REJECT else UNDER_REVIEW), EMPLOYEE_REFERRAL
+	if facts.enrolments_per_day and facts.enrolments_today >= facts.enrolments_per_day:
+		return UNDER_REVIEW, VELOCITY
+	if facts.same_cashier:
+		return UNDER_REVIEW, SAME_CASHIER
+	return None, None
 
 
 def is_expired(qualify_by_date: dt.date | None, today: dt.date) -> bool:

@@ -64,3 +64,11 @@ def open_pos_profile(company: str | None = None) -> str | None:
 def open_pos_company() -> str | None:
 	profile = open_pos_profile()
 	return frappe.db.get_value("POS Profile", profile, "company") if profile else None
+
+
+def require_role(*roles: str) -> None:
+	"""The user has one of ``roles`` (frappe.only_for is switched off in tests; this is not)."""
+	if not set(roles) & set(frappe.get_roles()):
+		frappe.throw(
+			_("Only a user with the role {0} may do this.").format(_(roles[0])), exc=frappe.PermissionError
+		)

@@ -45,8 +45,9 @@ def _lock(doctype: str, name: str, fields) -> list:
 	till never waits long behind another; the conflict is retried or left to the sweep)."""
 	seconds = cint(frappe.conf.get("referral_lock_wait_seconds")) or LOCK_WAIT_SECONDS
 	columns = ", ".join(f"`{field}`" for field in fields)  # field names are this module's constants
-	return frappe.db.sql(
-		f"SET STATEMENT innodb_lock_wait_timeout={seconds} FOR "  # nosemgrep
+	# SET STATEMENT (a per-statement lock wait) has no query-builder form; values are parameters
+	return frappe.db.sql(  # nosemgrep
+		f"SET STATEMENT innodb_lock_wait_timeout={seconds} FOR "
 		f"SELECT {columns} FROM `tab{doctype}` WHERE `name` = %s FOR UPDATE",
 		(name,),
 		as_dict=True,
@@ -145,27 +146,40 @@ def code_of_customer(customer: str, company: str | None = None, companies: list[
 	return rows[0] if rows else None
 
 
-def issue_code(customer: str, company: str, campaign: str | None = None) -> str:
+def issue_code(customer: str, company: str, campaign: str | None = None, holder=None) -> str:
 	"""The customer's code for the company, created when missing (safe to call again, and from
-	parallel requests: the database holds one enabled code per customer and company)."""
+	parallel requests: the database holds one enabled code per customer and company).
+	``holder``: the customer's document when the caller has it (its name and contacts are copied
+	onto the code instead of being fetched)."""
 	filters = {"customer": customer, "company": company, "disabled": 0}
 	existing = frappe.db.get_value("Referral Code", filters)
 	if existing:
 		return existing
-	doc = frappe.new_doc("Referral Code")
-	doc.customer = customer
-	doc.company = company
-	doc.campaign = campaign
-	doc.flags.rl_checked_no_other_code = True  # just above; the unique key catches a parallel insert
-	frappe.db.savepoint("rl_issue_code")
-	try:
-		doc.insert(ignore_permissions=True)
-	except DuplicateReferralCode:
-		# another request created it meanwhile: a locking read sees its committed row
-		frappe.db.rollback(save_point="rl_issue_code")
-		frappe.clear_messages()
-		return frappe.db.get_value("Referral Code", filters, for_update=True)
-	return doc.name
+	for _attempt in range(3):
+		doc = frappe.new_doc("Referral Code")
+		doc.customer = customer
+		doc.company = company
+		doc.campaign = campaign
+		# a fresh random code: the table's unique key on it answers for a (very rare) collision
+		doc.referral_code = codes.generate_code()
+		doc.flags.rl_checked_no_other_code = True  # just above; the unique key catches a parallel insert
+		if holder is not None:
+			for field in ("customer_name", "mobile_no", "email_id"):
+				doc.set(field, holder.get(field))
+			doc.flags.ignore_links = True  # customer and company were read by the caller
+		frappe.db.savepoint("rl_issue_code")
+		try:
+			doc.insert(ignore_permissions=True)
+			return doc.name
+		except DuplicateReferralCode:
+			# another request created it meanwhile: a locking read sees its committed row
+			frappe.db.rollback(save_point="rl_issue_code")
+			frappe.clear_messages()
+			return frappe.db.get_value("Referral Code", filters, for_update=True)
+		except frappe.UniqueValidationError:
+			frappe.db.rollback(save_point="rl_issue_code")  # the random code was taken: another one
+			frappe.clear_messages()
+	frappe.throw(_("Could not generate a unique referral code; please try again."))
 
 
 def _clip(raw) -> str:

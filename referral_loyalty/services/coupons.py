@@ -27,14 +27,17 @@ def issue(
 	*,
 	campaign: str | None,
 	holder=None,
-	new_referral: bool = False,
+	fresh: bool = False,
+	name: str | None = None,
 ):
 	"""Issue (once) the coupon of one side of a referral (``campaign``: the referral code's) and
 	return its ``name`` and ``coupon_code``. ``holder``: the customer's document or row when the
-	caller has it (its name and contacts are copied onto the coupon). ``new_referral``: the
-	referral was inserted in this transaction, so it has no coupon yet (not looked for)."""
-	name = coupon_name(referral.name, side)
-	if not new_referral and frappe.db.exists("POS Coupon", name):
+	caller has it (its name and contacts are copied onto the coupon). ``fresh``: the caller knows
+	the side has no coupon yet (a referral inserted in this transaction, or one credited under its
+	lock), so none is looked for. ``name``:
+	the coupon's name when not the referral + side (a milestone bonus)."""
+	name = name or coupon_name(referral.name, side)
+	if not fresh and frappe.db.exists("POS Coupon", name):
 		return frappe._dict(name=name, coupon_code=frappe.db.get_value("POS Coupon", name, "coupon_code"))
 	coupon = frappe.new_doc("POS Coupon")
 	coupon.coupon_name = name

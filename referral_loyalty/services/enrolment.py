@@ -8,13 +8,13 @@ import frappe
 from frappe import _
 from frappe.query_builder import DocType
 from frappe.query_builder.functions import Count
-from frappe.utils import flt, getdate, today
+from frappe.utils import add_to_date, flt, get_datetime, getdate, now_datetime, today
 
 from referral_loyalty.rules import eligibility, rewards
 from referral_loyalty.rules.codes import display
 from referral_loyalty.rules.eligibility import EnrolmentFacts, Identity
 from referral_loyalty.rules.periods import qualify_by
-from referral_loyalty.services import coupons, ledger, outbox, qualification
+from referral_loyalty.services import ledger, outbox, payouts, qualification, review
 from referral_loyalty.services.codes import lock_code, resolve_code, used_count
 from referral_loyalty.services.periods import period_on
 from referral_loyalty.services.reasons import reason_label
@@ -57,7 +57,8 @@ def _earlier_referee_identities(code_name: str, referee: str, identity: Identity
 			values += [code_name, key, referee]
 	if not parts:
 		return ()
-	rows = frappe.db.sql(" UNION ALL ".join(parts), values, as_dict=True)  # columns: constants above
+	# a UNION ALL of two index look-ups in one round trip (columns are the constants above)
+	rows = frappe.db.sql(" UNION ALL ".join(parts), values, as_dict=True)  # nosemgrep
 	return tuple(Identity(r.referee_mobile_key or "", r.referee_email_key or "") for r in rows)
 
 
@@ -81,26 +82,39 @@ def enrol(
 	pos_profile: str | None = None,
 	code=None,
 	new_customer: bool = False,
+	linked: bool = False,
 ) -> EnrolmentResult:
 	"""Enrol ``customer`` (a Customer document) with the code it brought. Safe to call again:
 	the referee already having a Referral returns that one.
 
 	``code``: the Referral Code row the customer's validation resolved for ``raw_code`` in this
 	request (not looked up again). ``new_customer``: called right after the customer's insert, so
-	it has no invoice and no reward yet (those two checks are skipped)."""
+	it has no invoice and no reward yet (those two checks are skipped). ``linked``: a manager links
+	the customer to a referrer after the fact (their purchases since they were created count for
+	the referral instead of making them an existing customer)."""
 	if not code or code.referral_code != raw_code:
 		code = resolve_code(raw_code, customer.get("posa_referral_company") or None)
 	lock_code(code.name)
 
-	existing = frappe.db.get_value(
-		"Referral",
-		{"referee": customer.name},
-		["name", "status", "reason", "referee_coupon", "referral_code"],
-		as_dict=True,
+	existing = (
+		None  # a customer inserted in this request has no referral yet
+		if new_customer
+		else frappe.db.get_value(
+			"Referral",
+			{"referee": customer.name},
+			["name", "status", "reason", "referee_coupon", "referee_points_entry", "referral_code"],
+			as_dict=True,
+		)
 	)
 	if existing:
 		if existing.referral_code == code.name:  # a replay: the same enrolment again
-			return _result(existing.name, existing.status, existing.reason, existing.referee_coupon)
+			return _result(
+				existing.name,
+				existing.status,
+				existing.reason,
+				existing.referee_coupon,
+				points_entry=existing.referee_points_entry,
+			)
 		return EnrolmentResult(
 			existing.name,
 			existing.status,
@@ -113,7 +127,10 @@ def enrol(
 	period = period_on(code.company, enrolled_on)
 	referrer = (
 		frappe.db.get_value(
-			"Customer", code.customer, ["customer_name", "mobile_no", "email_id"], as_dict=True
+			"Customer",
+			code.customer,
+			["customer_name", "mobile_no", "email_id", "owner", "creation"],
+			as_dict=True,
 		)
 		or frappe._dict()
 	)
@@ -126,7 +143,7 @@ def enrol(
 		referrer_identity=Identity.of(referrer.get("mobile_no"), referrer.get("email_id"), region),
 		earlier_referee_identities=_earlier_referee_identities(code.name, customer.name, referee_identity),
 		already_referred=False,
-		has_submitted_invoices=False if new_customer else _has_submitted_invoices(customer.name),
+		has_submitted_invoices=False if new_customer or linked else _has_submitted_invoices(customer.name),
 		code_usage_limit=code.rl_usage_limit or 0,
 		# advisory here (qualification re-checks under the lock); only counted when there is a limit
 		code_used=used_count(code.name) if code.rl_usage_limit else 0,
@@ -134,6 +151,12 @@ def enrol(
 		code_has_own_offers=bool(code.customer_offer or code.primary_offer),
 	)
 	reason = eligibility.enrolment_reason(facts)
+	status = eligibility.REJECTED if reason else eligibility.PENDING
+	if not reason:
+		status, reason = eligibility.review_outcome(
+			review.review_facts(code, period, referee_identity, referrer, region)
+		)
+		status = status or eligibility.PENDING
 
 	referral = frappe.new_doc("Referral")
 	referral.update(
@@ -144,11 +167,12 @@ def enrol(
 			"referrer": code.customer,
 			"referrer_name": referrer.get("customer_name"),
 			"company": code.company,
-			"status": eligibility.REJECTED if reason else eligibility.PENDING,
+			"status": status,
 			"reason": reason,
 			"enrolled_on": enrolled_on,
 			"source": source or current_source(),
 			"pos_profile": pos_profile,
+			"enrolled_by": frappe.session.user,
 			"referee_mobile_key": referee_identity.mobile or None,
 			"referee_email_key": referee_identity.email or None,
 			"enrolment_period": period.name if period else None,
@@ -158,7 +182,31 @@ def enrol(
 	if period and (period.qualification == rewards.ON_FIRST_PURCHASE):
 		referral.qualify_by = qualify_by(enrolled_on, period.qualify_within_days or 0)
 		referral.min_purchase_amount = flt(period.min_purchase_amount)
-	# every link was just read from the database (customer, code, referrer, period; the POS
+	# named now, so the referee's reward links to it and the referral is written once, with it
+	referral.name = frappe.generate_hash(length=10)
+	referral.flags.name_set = True
+	coupon = None
+	if status != eligibility.REJECTED:
+		# the customer is at the till: the referee's reward comes now, also while under review
+		referee = qualification.reward_plan_for(code, period).referee
+		if referee.kind and (
+			referee.kind == rewards.POINTS or new_customer or _referee_may_be_rewarded(period, customer.name)
+		):
+			paid = payouts.pay(
+				referral,
+				rewards.REFEREE,
+				referee,
+				customer.name,
+				program=period.loyalty_program if period else None,
+				campaign=code.campaign,
+				valid_upto=referral.qualify_by,
+				holder=customer,
+				fresh=True,
+			)
+			coupon = paid.coupon
+			referral.referee_coupon = coupon.name if coupon else None
+			referral.referee_points_entry = paid.points_entry
+	# every link was just read from the database (customer, code, referrer, period, reward; the POS
 	# Profile by POS Awesome's create_customer): no need to read each one again to validate it
 	referral.flags.ignore_links = True
 	ledger.insert(referral)
@@ -168,31 +216,15 @@ def enrol(
 		{"rl_referral": referral.name, "rl_referred_by": code.customer},
 		update_modified=False,
 	)
-
-	coupon = None
-	if not reason:
-		plan = qualification.reward_plan_for(code, period)
-		if plan.referee_offer and (new_customer or _referee_may_be_rewarded(period, customer.name)):
-			coupon = coupons.issue(
-				referral,
-				rewards.REFEREE,
-				plan.referee_offer,
-				customer.name,
-				referral.qualify_by,
-				campaign=code.campaign,
-				holder=customer,
-				new_referral=True,
-			)
-			referral.referee_coupon = coupon.name
-			referral.db_set("referee_coupon", coupon.name, update_modified=False)
-		if period and period.qualification == rewards.ON_ENROLMENT:
-			outbox.record(referral.name, code.name)  # credited right after the commit
+	if status != eligibility.REJECTED and period and period.qualification == rewards.ON_ENROLMENT:
+		outbox.record(referral.name, code.name)  # credited right after the commit
 	return _result(
 		referral.name,
 		referral.status,
 		referral.reason,
 		referral.referee_coupon,
 		coupon_code=coupon.coupon_code if coupon else None,
+		points_entry=referral.get("referee_points_entry"),
 	)
 
 
@@ -216,14 +248,87 @@ def _referee_may_be_rewarded(period, referee: str) -> bool:
 	return rewarded < period.referee_reward_limit
 
 
-def _result(name, status, reason, referee_coupon, coupon_code: str | None = None) -> EnrolmentResult:
+def _result(
+	name, status, reason, referee_coupon, coupon_code: str | None = None, points_entry: str | None = None
+) -> EnrolmentResult:
+	"""The outcome in the cashier's words."""
 	if status == eligibility.REJECTED:
-		message = _("Referral not accepted: {0}").format(reason_label(reason))
-	elif referee_coupon:
+		return EnrolmentResult(
+			name, status, reason, referee_coupon, _("Referral not accepted: {0}").format(reason_label(reason))
+		)
+	parts = [_("Referral accepted.")]
+	if referee_coupon:
 		code = coupon_code or frappe.db.get_value("POS Coupon", referee_coupon, "coupon_code")
-		message = _("Referral accepted. Welcome coupon {0} issued.").format(display(code or ""))
+		parts.append(_("Welcome coupon {0} issued.").format(display(code or "")))
+	elif points_entry:
+		points = frappe.db.get_value("Loyalty Point Entry", points_entry, "loyalty_points")
+		parts.append(_("{0} welcome points added.").format(points))
+	if status == eligibility.UNDER_REVIEW:
+		parts.append(_("A manager will review it ({0}).").format(reason_label(reason)))
 	elif status == eligibility.QUALIFIED:
-		message = _("Referral accepted and qualified.")
+		parts.append(_("It is qualified."))
 	else:
-		message = _("Referral accepted. The referrer is rewarded after the first qualifying purchase.")
-	return EnrolmentResult(name, status, reason, referee_coupon, message)
+		parts.append(_("The referrer is rewarded after the first qualifying purchase."))
+	return EnrolmentResult(name, status, reason, referee_coupon, " ".join(parts))
+
+
+def link_referrer(customer_name: str, raw_code: str, note: str | None = None) -> EnrolmentResult:
+	"""A manager links a customer to the referrer they name after the fact (they forgot the code at
+	the till), within the period's ``link_within_days`` of the customer's creation. The usual
+	enrolment rules apply (source ``Linked``); a qualifying sale made since the customer was
+	created qualifies the referral at once."""
+	from referral_loyalty.services import review
+
+	customer = frappe.get_doc("Customer", customer_name)
+	code = resolve_code(raw_code)
+	if frappe.db.exists("Referral", {"referee": customer.name}):
+		frappe.throw(
+			_("Customer {0} was already referred.").format(frappe.bold(customer.customer_name)),
+			title=_("Already Referred"),
+		)
+	period = period_on(code.company, today())
+	days = period.link_within_days if period and period.link_within_days is not None else DEFAULT_LINK_DAYS
+	if now_datetime() > add_to_date(get_datetime(customer.creation), days=days):
+		frappe.throw(
+			_(
+				"A referrer can be linked within {0} days of the customer's creation; {1} was created on {2}."
+			).format(days, frappe.bold(customer.customer_name), frappe.format(customer.creation, "Date")),
+			title=_("Too Late to Link"),
+		)
+	result = enrol(customer, code.referral_code, source="Linked", code=code, linked=True)
+	frappe.db.set_value(
+		"Customer",
+		customer.name,
+		{"posa_referral_code": code.referral_code, "posa_referral_company": code.company},
+		update_modified=False,
+	)
+	referral = frappe.get_doc("Referral", result.referral)
+	review._record_decision(referral, note)
+	ledger.save(referral)
+	if eligibility.may_still_qualify(referral.status, referral.reason):
+		for sale in _sales_since(customer.name, code.company, customer.creation):
+			outbox.record(referral.name, code.name, sale.doctype, sale.name)
+	return result
+
+
+DEFAULT_LINK_DAYS = 14
+
+
+def _sales_since(customer: str, company: str, since) -> list:
+	"""The customer's submitted sales (not returns) of the company since ``since``, oldest first."""
+	sales = []
+	for doctype in qualification.INVOICE_DOCTYPES:
+		rows = frappe.get_all(
+			doctype,
+			filters={
+				"customer": customer,
+				"company": company,
+				"docstatus": 1,
+				"is_return": 0,
+				"posting_date": (">=", getdate(since)),
+				**({"is_consolidated": 0} if doctype == "Sales Invoice" else {}),
+			},
+			fields=["name", "posting_date", "creation"],
+		)
+		sales += [frappe._dict(row, doctype=doctype) for row in rows]
+	return sorted(sales, key=lambda row: (row.posting_date, row.creation))

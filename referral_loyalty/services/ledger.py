@@ -13,3 +13,15 @@ def insert(referral) -> None:
 def save(referral) -> None:
 	referral.flags.rl_service = True
 	referral.save(ignore_permissions=True)
+
+
+def locked(name: str):
+	"""The referral under its row lock (the caller holds the code and referrer locks first), ready
+	to be changed and saved once: its links were read from the database, and the copy read here is
+	what the save compares with (no second read)."""
+	import frappe
+
+	referral = frappe.get_doc("Referral", name, for_update=True)
+	referral.flags.ignore_links = True
+	referral.flags.rl_locked_copy = frappe.get_doc(referral.as_dict())
+	return referral

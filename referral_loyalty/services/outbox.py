@@ -97,7 +97,8 @@ def run(name: str, referral: str, referral_code: str) -> str:
 	"""``process`` in a transaction of its own, committed; lock conflicts retried, failures
 	logged and left queued. Never rolls back anything but its own unit."""
 	# a fresh transaction, so that the lock taken next is its first statement
-	frappe.db.commit()  # nosemgrep: the request's transaction is committed already; this is its own unit
+	# the request's transaction is committed already: this starts the unit's own transaction
+	frappe.db.commit()  # nosemgrep
 	for attempt in range(1, RETRIES + 1):
 		frappe.db.savepoint(SAVEPOINT)
 		try:
@@ -111,7 +112,8 @@ def run(name: str, referral: str, referral_code: str) -> str:
 		except Exception:
 			_undo()
 			return _failed(name, referral)
-		frappe.db.commit()  # nosemgrep: the unit's own transaction
+		# the unit's own transaction, after the sale's
+		frappe.db.commit()  # nosemgrep
 		return outcome
 	return ""
 
@@ -186,7 +188,8 @@ def _failed(name: str, referral: str) -> str:
 		.set(outbox.modified, now())
 		.where(outbox.name == name)
 	).run()
-	frappe.db.commit()  # nosemgrep: keep the error log and the attempt count
+	# keep the error log and the attempt count (the failed unit was undone to its savepoint)
+	frappe.db.commit()  # nosemgrep
 	return "failed: will be retried" if attempts < MAX_ATTEMPTS else "failed"
 
 

@@ -24,6 +24,15 @@ PERIOD_FIELDS = (
 	"referrer_offer",
 	"referrer_cap",
 	"referee_reward_limit",
+	"referee_reward_type",
+	"referrer_reward_type",
+	"referee_points",
+	"referrer_points",
+	"loyalty_program",
+	"reward_hold_days",
+	"review_enrolments_per_day",
+	"employee_referrals",
+	"link_within_days",
 )
 
 

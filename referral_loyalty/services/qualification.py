@@ -12,12 +12,12 @@ from decimal import Decimal
 import frappe
 from frappe.query_builder import DocType
 from frappe.query_builder.functions import Coalesce, Sum
-from frappe.utils import flt, getdate
+from frappe.utils import flt, getdate, today
 
 from referral_loyalty.rules import eligibility, rewards
 from referral_loyalty.rules.eligibility import CapFacts, PurchaseFacts
-from referral_loyalty.rules.rewards import Offers, RewardPlan
-from referral_loyalty.services import coupons, ledger, notifications, outbox
+from referral_loyalty.rules.rewards import Offers, Points, RewardPlan
+from referral_loyalty.services import ledger, milestones, notifications, outbox, payouts
 from referral_loyalty.services.codes import count_referrals, used_count
 from referral_loyalty.services.periods import get_period, period_on
 
@@ -25,13 +25,19 @@ INVOICE_DOCTYPES = ("Sales Invoice", "POS Invoice")
 
 
 def reward_plan_for(code, period) -> RewardPlan:
-	"""The running period decides; a code's own offers replace it when the code says so
-	(``rl_own_offers``) or when no period runs."""
+	"""The running period decides (its offers, or points for a side it pays in points); a code's
+	own offers replace it when the code says so (``rl_own_offers``) or when no period runs."""
+	code_offers = Offers(code.customer_offer, code.primary_offer)
+	own = bool(code.get("rl_own_offers"))
 	period_offers = Offers(period.referee_offer, period.referrer_offer) if period else None
-	offers = rewards.effective_offers(
-		Offers(code.customer_offer, code.primary_offer), period_offers, bool(code.get("rl_own_offers"))
-	)
-	return rewards.reward_plan(period.reward_mode if period else rewards.DOUBLE_SIDED, offers)
+	offers = rewards.effective_offers(code_offers, period_offers, own)
+	points = None
+	if rewards.period_decides(bool(period), code_offers, own):
+		points = Points(
+			referee_points=period.referee_points if period.referee_reward_type == rewards.POINTS else 0,
+			referrer_points=period.referrer_points if period.referrer_reward_type == rewards.POINTS else 0,
+		)
+	return rewards.reward_plan(period.reward_mode if period else rewards.DOUBLE_SIDED, offers, points)
 
 
 # what crediting needs of the code, read with the lock
@@ -99,11 +105,16 @@ def credit_sale(referral_name: str, code, invoice_type: str, invoice: str) -> st
 		submitted=bool(sale and sale.docstatus == 1 and sale.customer == referral.referee),
 		same_company=bool(sale and sale.company == referral.company),
 	)
-	outcome = eligibility.purchase_outcome(facts, referral.status)
+	status = eligibility.PENDING if referral.status == eligibility.UNDER_REVIEW else referral.status
+	outcome = eligibility.purchase_outcome(facts, status)
 	if outcome.status is None:
 		return f"no credit: {_NOTES.get(outcome.note, outcome.note)}"
 	referral.qualifying_invoice_type = invoice_type
 	referral.qualifying_invoice = invoice
+	if referral.status == eligibility.UNDER_REVIEW:
+		# the sale is kept; the referral is credited when a manager approves it
+		ledger.save(referral)
+		return "under review: credited on approval"
 	if outcome.status == eligibility.EXPIRED:
 		referral.status = eligibility.EXPIRED
 		referral.reason = outcome.reason
@@ -115,6 +126,8 @@ def credit_sale(referral_name: str, code, invoice_type: str, invoice: str) -> st
 def credit_enrolment(referral_name: str, code) -> str:
 	"""Qualification "On enrolment": credited right after the enrolment commits."""
 	referral = _locked_referral(referral_name)
+	if referral.status == eligibility.UNDER_REVIEW:
+		return "under review: credited on approval"
 	if referral.status != eligibility.PENDING:
 		return f"no change: the referral is {referral.status}"
 	return credit(referral, code, qualified_on=getdate(referral.enrolled_on))
@@ -155,16 +168,14 @@ def _read_sale(invoice_type: str, invoice: str):
 
 
 def _locked_referral(name: str):
-	referral = frappe.get_doc("Referral", name, for_update=True)
-	# the links it gains here (period, invoice, coupon) are all read from the database just before:
-	# saving it does not read each of its links again
-	referral.flags.ignore_links = True
-	return referral
+	# the links it gains here (period, invoice, coupon) are all read from the database just before
+	return ledger.locked(name)
 
 
 def credit(referral, code, qualified_on) -> str:
 	"""Credit a referral to the period active on ``qualified_on`` (under the code and referrer
-	locks the caller holds), or reject it when a cap or the usage limit is reached."""
+	locks the caller holds), or reject it when a cap or the usage limit is reached. The referrer's
+	reward is paid now, or held until the period's hold has passed."""
 	period = period_on(referral.company, qualified_on) or get_period(referral.enrolment_period)
 	referrer_cap = (period.referrer_cap or 0) if period else 0
 	usage_limit = code.rl_usage_limit or 0
@@ -185,18 +196,40 @@ def credit(referral, code, qualified_on) -> str:
 		referral.reason = reason
 		ledger.save(referral)
 		return f"rejected: {reason}"
-	plan = reward_plan_for(code, period)
-	if plan.referrer_offer:
-		# issued before the status is saved, so whatever reacts to "Qualified" sees the coupon
-		coupon = coupons.issue(
-			referral, rewards.REFERRER, plan.referrer_offer, referral.referrer, campaign=code.get("campaign")
-		)
-		referral.referrer_coupon = coupon.name
-		referral.referrer_reward_status = "Issued"
 	referral.status = eligibility.QUALIFIED
 	referral.reason = None
 	referral.qualified_on = qualified_on
+	plan = reward_plan_for(code, period)
+	paid = False
+	if plan.referrer.kind:
+		release_on = rewards.release_date(
+			getdate(qualified_on), (period.reward_hold_days or 0) if period else 0
+		)
+		referral.reward_release_on = release_on
+		if rewards.is_due(release_on, getdate(today())):
+			# paid before the status is saved, so whatever reacts to "Qualified" sees the reward
+			pay_referrer(referral, plan.referrer, code.get("campaign"), period)
+			paid = True
+		else:
+			referral.referrer_reward_status = rewards.HELD
 	ledger.save(referral)
-	if plan.referrer_offer:
+	milestones.on_count_changed(referral.referrer, period, referral)
+	if paid:
 		notifications.referrer_rewarded(referral)
-	return "qualified"
+	return "qualified" if not referral.referrer_reward_status == rewards.HELD else "qualified: reward held"
+
+
+def pay_referrer(referral, reward, campaign: str | None, period) -> None:
+	paid = payouts.pay(
+		referral,
+		rewards.REFERRER,
+		reward,
+		referral.referrer,
+		program=period.loyalty_program if period else None,
+		campaign=campaign,
+		holder={"customer_name": referral.referrer_name},
+		fresh=True,  # under the referral's lock, with no referrer reward yet: nothing to look for
+	)
+	referral.referrer_coupon = paid.coupon.name if paid.coupon else None
+	referral.referrer_points_entry = paid.points_entry
+	referral.referrer_reward_status = rewards.ISSUED

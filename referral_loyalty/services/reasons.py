@@ -20,6 +20,8 @@ def reason_label(reason: str | None) -> str:
 		e.RETURNED_BELOW_MINIMUM: _("a return took the purchase under the minimum"),
 		e.VELOCITY: _("unusually many enrolments on this code today"),
 		e.EMPLOYEE_REFERRAL: _("the referrer or the new customer is a member of staff"),
-		e.SAME_CASHIER: _("the referrer's customer record was created by the same cashier in the last 24 hours"),
+		e.SAME_CASHIER: _(
+			"the referrer's customer record was created by the same cashier in the last 24 hours"
+		),
 	}
 	return labels.get(reason, reason or "")

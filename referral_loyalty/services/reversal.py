@@ -14,8 +14,9 @@ from frappe.query_builder import DocType
 from frappe.query_builder.functions import Sum
 from frappe.utils import flt, today
 
-from referral_loyalty.rules import eligibility
-from referral_loyalty.services import codes, coupons, ledger
+from referral_loyalty.rules import eligibility, rewards
+from referral_loyalty.services import codes, ledger, milestones, payouts
+from referral_loyalty.services.periods import get_period
 from referral_loyalty.services.qualification import referral_of_referee
 
 
@@ -64,7 +65,7 @@ def reverse(row, invoice_type: str, invoice: str, reason: str) -> None:
 	"""Reverse the referral when ``invoice`` is (still) its qualifying sale."""
 	code = codes.lock_code(row.referral_code, ("name", "customer"))
 	codes.lock_customer(code.customer)
-	referral = frappe.get_doc("Referral", row.name, for_update=True)  # a locking read: the latest
+	referral = ledger.locked(row.name)  # a locking read: the latest
 	if referral.status != eligibility.QUALIFIED or (
 		referral.qualifying_invoice_type,
 		referral.qualifying_invoice,
@@ -74,14 +75,14 @@ def reverse(row, invoice_type: str, invoice: str, reason: str) -> None:
 		invoice_type, invoice, referral.min_purchase_amount
 	):
 		return
-	referral.flags.ignore_links = True
 	referral.status = eligibility.REVERSED
 	referral.reason = reason
 	referral.reversed_on = today()
-	if referral.referrer_coupon:
-		if coupons.is_redeemed(referral.referrer_coupon):
-			referral.referrer_reward_status = "Redeemed"
-		else:
-			coupons.withdraw(referral.referrer_coupon)
-			referral.referrer_reward_status = "Withdrawn"
+	if referral.referrer_reward_status == rewards.HELD:
+		referral.referrer_reward_status = rewards.WITHDRAWN  # held through the return window: never paid
+	elif referral.referrer_coupon or referral.referrer_points_entry:
+		referral.referrer_reward_status = payouts.take_back(
+			referral.referrer_coupon, referral.referrer_points_entry
+		)
 	ledger.save(referral)
+	milestones.on_count_changed(referral.referrer, get_period(referral.referral_period))

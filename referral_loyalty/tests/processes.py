@@ -98,7 +98,16 @@ def insert_code(customer: str, company: str) -> dict:
 	return {"ok": True, "code": doc.name}
 
 
-ACTIONS = {f.__name__: f for f in (submit_invoice, sweep, hold_code_lock, issue_code, insert_code)}
+def release(on_date: str) -> dict:
+	"""The daily release job, as the scheduler runs it (a commit per release)."""
+	from referral_loyalty.services import release as release_service
+
+	counts = release_service.release_due(on_date, commit=frappe.db.commit)
+	frappe.db.commit()
+	return {"ok": True, "counts": counts}
+
+
+ACTIONS = {f.__name__: f for f in (submit_invoice, sweep, hold_code_lock, issue_code, insert_code, release)}
 
 
 def spawn(action: str, start_at: float | None = None, **kwargs) -> subprocess.Popen:

@@ -4,62 +4,16 @@ the same moment. Each child process commits like a web request; the set-up is co
 children see it, and removed again afterwards."""
 
 import time
+from typing import ClassVar
 
 import frappe
-from frappe.tests.utils import FrappeTestCase
-from frappe.utils import today
 
 from referral_loyalty.tests import processes
-from referral_loyalty.tests.utils import (
-	COMPANY,
-	ensure_shop,
-	make_customer,
-	make_invoice,
-	make_period,
-	make_referrer,
-)
+from referral_loyalty.tests.utils import ProcessTestCase
 
 
-class ProcessTestCase(FrappeTestCase):
-	"""Committed set-up: a running period, a referrer with a code, ``referees`` with draft sales."""
-
-	referees_count = 1
-
-	def setUp(self):
-		ensure_shop()
-		frappe.flags.rl_quiet = True
-		frappe.flags.rl_inline = False
-		frappe.db.delete("Referral Period", {"company": COMPANY})
-		self.period = make_period(today(), today(), title="Faults", min_purchase_amount=10)
-		self.referrer, self.code = make_referrer()
-		self.referees = [make_customer(code=self.code.referral_code) for _ in range(self.referees_count)]
-		self.invoices = [make_invoice(r.name, 100, submit=False) for r in self.referees]
-		frappe.db.commit()  # nosemgrep: the child processes must see the set-up
-
-	def tearDown(self):
-		frappe.db.rollback()
-		customers = [self.referrer.name] + [r.name for r in self.referees]
-		invoices = [i.name for i in self.invoices]
-		referrals = frappe.get_all("Referral", {"referrer": self.referrer.name}, pluck="name") or [""]
-		for doctype, filters in (
-			("GL Entry", {"voucher_no": ("in", invoices)}),
-			("Payment Ledger Entry", {"voucher_no": ("in", invoices)}),
-			("Sales Invoice Item", {"parent": ("in", invoices)}),
-			("Sales Invoice", {"name": ("in", invoices)}),
-			("Referral Outbox", {"referral": ("in", referrals)}),
-			("Error Log", {"reference_doctype": "Referral", "reference_name": ("in", referrals)}),
-			("Notification Log", {"document_type": "Referral", "document_name": ("in", referrals)}),
-			("Email Queue", {"reference_doctype": "Referral", "reference_name": ("in", referrals)}),
-			("POS Coupon", {"rl_referral": ("in", referrals)}),
-			("Referral", {"name": ("in", referrals)}),
-			("Referral Code", {"customer": ("in", customers)}),
-			("Referral Period", {"name": self.period.name}),
-			("Dynamic Link", {"link_doctype": "Customer", "link_name": ("in", customers)}),
-			("Customer", {"name": ("in", customers)}),
-		):
-			frappe.db.delete(doctype, filters)
-		frappe.db.commit()  # nosemgrep: undo the committed set-up
-		frappe.flags.rl_quiet = False
+class FaultTestCase(ProcessTestCase):
+	period_kwargs: ClassVar[dict] = {"title": "Faults"}
 
 	def referral(self, referee):
 		frappe.db.rollback()  # a fresh snapshot: see what the children committed
@@ -84,7 +38,7 @@ class ProcessTestCase(FrappeTestCase):
 		return result["counts"][0]
 
 
-class TestCrashAfterCommit(ProcessTestCase):
+class TestCrashAfterCommit(FaultTestCase):
 	def test_a_till_killed_right_after_the_commit_is_credited_by_the_sweep_once(self):
 		invoice, referee = self.invoices[0], self.referees[0]
 		result = processes.result(
@@ -104,7 +58,7 @@ class TestCrashAfterCommit(ProcessTestCase):
 		self.assertEqual(self.referrer_coupons(), 1)
 
 
-class TestCreditFailure(ProcessTestCase):
+class TestCreditFailure(FaultTestCase):
 	def test_a_credit_that_raises_is_logged_keeps_later_work_and_is_retried(self):
 		invoice, referee = self.invoices[0], self.referees[0]
 		marker = f"rl-test-marker-{frappe.generate_hash(length=8)}"
@@ -136,7 +90,7 @@ class TestCreditFailure(ProcessTestCase):
 		self.assertEqual(self.referrer_coupons(), 1)
 
 
-class TestLockWaitTimeout(ProcessTestCase):
+class TestLockWaitTimeout(FaultTestCase):
 	def test_a_lock_wait_timeout_never_fails_the_sale_and_the_sweep_finishes_it(self):
 		invoice, referee = self.invoices[0], self.referees[0]
 		holder = processes.spawn("hold_code_lock", code=self.code.name, seconds=12)
@@ -156,7 +110,7 @@ class TestLockWaitTimeout(ProcessTestCase):
 		self.assertEqual(self.referral(referee).status, "Qualified")
 
 
-class TestSweepRacesTill(ProcessTestCase):
+class TestSweepRacesTill(FaultTestCase):
 	referees_count = 4
 
 	def test_the_sweep_and_tills_crediting_the_same_referrals_at_once_credit_each_once(self):

@@ -13,6 +13,7 @@ from referral_loyalty.tests.utils import (
 	REFEREE_OFFER,
 	REFERRER_OFFER,
 	ReferralTestCase,
+	ReferrerTestCase,
 	make_customer,
 	make_invoice,
 	make_period,
@@ -24,19 +25,10 @@ from referral_loyalty.tests.utils import (
 MARCH = ("2026-03-01", "2026-03-31")
 
 
-class CreditTestCase(ReferralTestCase):
+class CreditTestCase(ReferrerTestCase):
 	def setUp(self):
 		super().setUp()
 		self.period = make_period(*MARCH, title="March")
-		self.referrer, self.code = make_referrer()
-
-	def enrol(self, day="2026-03-05", **kw):
-		with self.on(day):
-			return make_customer(code=self.code.referral_code, **kw)
-
-	def buy(self, customer, amount, day, **kw):
-		with self.on(day):
-			return make_invoice(customer.name, amount, day, **kw)
 
 	def deferred(self):
 		"""Sales made while crediting waits for after the commit (as at a real till); returns a

@@ -3,9 +3,12 @@ helpers that create periods, customers and invoices the way a shop would."""
 
 from __future__ import annotations
 
+import time
+from typing import ClassVar
+
 import frappe
 from frappe.tests.utils import FrappeTestCase
-from frappe.utils import add_days, getdate
+from frappe.utils import add_days, getdate, today
 
 from referral_loyalty import demo
 
@@ -93,6 +96,23 @@ class ReferralTestCase(FrappeTestCase):
 		frappe.flags.rl_inline = False
 
 
+class ReferrerTestCase(ReferralTestCase):
+	"""A referrer with a code, and the two things every scenario does: a new customer enrols with
+	the code, a customer buys."""
+
+	def setUp(self):
+		super().setUp()
+		self.referrer, self.code = make_referrer()
+
+	def enrol(self, day="2026-03-05", **kw):
+		with self.on(day):
+			return make_customer(code=self.code.referral_code, **kw)
+
+	def buy(self, customer, amount, day, **kw):
+		with self.on(day):
+			return make_invoice(customer.name, amount, day, **kw)
+
+
 def make_period(from_date, to_date, company: str = COMPANY, **kw):
 	values = {
 		"doctype": "Referral Period",
@@ -109,6 +129,8 @@ def make_period(from_date, to_date, company: str = COMPANY, **kw):
 		"referrer_offer": REFERRER_OFFER,
 		"referrer_cap": 0,
 		"referee_reward_limit": 1,
+		# the tests enrol many referees on one code in a day; the review queue's own tests set it
+		"review_enrolments_per_day": 0,
 	}
 	values.update(kw)
 	return frappe.get_doc(values).insert(ignore_permissions=True)
@@ -194,3 +216,95 @@ def make_return(original, qty: float, submit=True):
 def referral_of(customer: str):
 	name = frappe.db.get_value("Referral", {"referee": customer})
 	return frappe.get_doc("Referral", name) if name else None
+
+
+LOYALTY_PROGRAM = "RL Points"
+
+
+def ensure_loyalty_program(name: str = LOYALTY_PROGRAM, company: str = COMPANY) -> str:
+	"""A single-tier loyalty program (a point is worth 0.5; a sale earns a point per 1,000 spent,
+	so purchases in the tests earn none)."""
+	if frappe.db.exists("Loyalty Program", name):
+		return name
+	expense_account = frappe.db.get_value(
+		"Account", {"company": company, "root_type": "Expense", "is_group": 0}, "name"
+	)
+	frappe.get_doc(
+		{
+			"doctype": "Loyalty Program",
+			"loyalty_program_name": name,
+			"loyalty_program_type": "Single Tier Program",
+			"from_date": "2025-01-01",
+			"company": company,
+			"conversion_factor": 0.5,
+			"expiry_duration": 365,
+			"expense_account": expense_account,
+			"cost_center": frappe.get_cached_value("Company", company, "cost_center"),
+			"collection_rules": [{"tier_name": "Bronze", "collection_factor": 1000, "min_spent": 0}],
+		}
+	).insert(ignore_permissions=True)
+	return name
+
+
+class ProcessTestCase(FrappeTestCase):
+	"""For tests with real processes (tests/processes.py): a committed set-up the children see — a
+	period running today (``period_kwargs``), a referrer with a code and ``referees_count``
+	referees with draft sales of 100 — removed again afterwards."""
+
+	referees_count = 1
+	period_kwargs: ClassVar[dict] = {}
+
+	def setUp(self):
+		ensure_shop()
+		frappe.flags.rl_quiet = True
+		frappe.flags.rl_inline = False
+		frappe.db.delete("Referral Period", {"company": COMPANY})
+		self.period = make_period(today(), today(), **{"min_purchase_amount": 10, **self.period_kwargs})
+		self.referrer, self.code = make_referrer()
+		self.referees = self.make_referees()
+		self.invoices = [make_invoice(r.name, 100, submit=False) for r in self.referees]
+		# the child processes must see the set-up
+		frappe.db.commit()  # nosemgrep
+
+	def tearDown(self):
+		frappe.db.rollback()
+		customers = [self.referrer.name] + [r.name for r in self.referees]
+		invoices = [i.name for i in self.invoices]
+		referrals = frappe.get_all("Referral", {"referrer": self.referrer.name}, pluck="name") or [""]
+		for doctype, filters in (
+			("GL Entry", {"voucher_no": ("in", invoices)}),
+			("Payment Ledger Entry", {"voucher_no": ("in", invoices)}),
+			("Sales Invoice Item", {"parent": ("in", invoices)}),
+			("Sales Invoice", {"name": ("in", invoices)}),
+			("Referral Outbox", {"referral": ("in", referrals)}),
+			("Error Log", {"reference_doctype": "Referral", "reference_name": ("in", referrals)}),
+			("Notification Log", {"document_type": "Referral", "document_name": ("in", referrals)}),
+			("Email Queue", {"reference_doctype": "Referral", "reference_name": ("in", referrals)}),
+			("Referral Bonus", {"referrer": self.referrer.name}),
+			("POS Coupon", {"rl_referral": ("in", referrals)}),
+			("Referral", {"name": ("in", referrals)}),
+			("Referral Code", {"customer": ("in", customers)}),
+			("Referral Period", {"name": self.period.name}),
+			("Dynamic Link", {"link_doctype": "Customer", "link_name": ("in", customers)}),
+			("Customer", {"name": ("in", customers)}),
+		):
+			frappe.db.delete(doctype, filters)
+		# undo the committed set-up
+		frappe.db.commit()  # nosemgrep
+		frappe.flags.rl_quiet = False
+
+	def make_referees(self) -> list:
+		return [make_customer(code=self.code.referral_code) for _ in range(self.referees_count)]
+
+	def submit_at_once(self, invoices=None, **kwargs) -> list[dict]:
+		"""Each draft sale submitted by a process of its own, all at the same moment."""
+		from referral_loyalty.tests import processes
+
+		start_at = time.time() + 4  # every child connected and waiting by then
+		children = [
+			processes.spawn("submit_invoice", start_at=start_at, doctype=inv.doctype, name=inv.name, **kwargs)
+			for inv in invoices or self.invoices
+		]
+		results = [processes.result(child) for child in children]
+		frappe.db.rollback()  # a fresh snapshot: see what the children committed
+		return results

@@ -1,14 +1,21 @@
-// Referral: read-only ledger row; managers may reject a Pending one.
+// Referral: a read-only ledger row. Managers approve a referral held for review, and reject one
+// that has not been credited; each decision asks why and is recorded.
 frappe.ui.form.on("Referral", {
 	refresh(frm) {
-		if (frm.doc.status === "Pending" && frappe.model.can_write("Referral")) {
-			frm.add_custom_button(__("Reject"), () => {
+		if (!frappe.model.can_write("Referral")) return;
+		const decide = (method, label, title) =>
+			frm.add_custom_button(label, () => {
 				frappe.prompt(
-					{ fieldname: "note", fieldtype: "Small Text", label: __("Note") },
-					({ note }) => frm.call("reject", { note }).then(() => frm.reload_doc()),
-					__("Reject Referral")
+					{ fieldname: "note", fieldtype: "Small Text", label: __("Why"), reqd: method === "reject" },
+					({ note }) => frm.call(method, { note }).then(() => frm.reload_doc()),
+					title
 				);
 			});
+		if (frm.doc.status === "Under Review") {
+			decide("approve", __("Approve"), __("Approve Referral"));
+		}
+		if (["Pending", "Under Review"].includes(frm.doc.status)) {
+			decide("reject", __("Reject"), __("Reject Referral"));
 		}
 	},
 });

@@ -14,6 +14,14 @@ class Referral(Document):
 	"""One referee's referral: a ledger row. Created and changed only by the app's services
 	(``services/ledger.py`` sets the flag); a manager's decision is an explicit action."""
 
+	def load_doc_before_save(self, *, raise_exception: bool = False):
+		"""A referral the services just read under its row lock (``flags.rl_locked_copy``) is not
+		read again before the save."""
+		if self.flags.rl_locked_copy is not None:
+			self._doc_before_save = self.flags.rl_locked_copy
+			return
+		super().load_doc_before_save(raise_exception=raise_exception)
+
 	def before_insert(self):
 		if not self.flags.rl_service:
 			frappe.throw(
@@ -55,11 +63,21 @@ class Referral(Document):
 
 		review.reject(self.name, note)
 
+	@frappe.whitelist(methods=["POST"])
+	def approve(self, note: str | None = None):
+		"""A manager approves a referral held for review."""
+		from referral_loyalty.services import review
+
+		return review.approve(self.name, note)
+
 
 def on_doctype_update():
 	frappe.db.add_index("Referral", ["referral_code", "status"])
 	frappe.db.add_index("Referral", ["referrer", "referral_period", "status"])
 	frappe.db.add_index("Referral", ["status", "qualify_by"])
+	# the review queue's velocity signal (enrolments on a code today) and the hold's release job
+	frappe.db.add_index("Referral", ["referral_code", "enrolled_on"])
+	frappe.db.add_index("Referral", ["referrer_reward_status", "reward_release_on"])
 	# the duplicate-identity check at enrolment: earlier referees of the code with this mobile / e-mail
 	frappe.db.add_index("Referral", ["referral_code", "referee_mobile_key"])
 	frappe.db.add_index("Referral", ["referral_code", "referee_email_key"])
