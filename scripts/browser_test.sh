@@ -14,7 +14,7 @@ rm -rf "$OUT" && mkdir -p "$OUT"
 # desktop packages it recommends) unless CHROMIUM names a browser binary already there, and
 # playwright-core (npm, into browser-tests/node_modules); and a line in /etc/hosts for the site.
 if [ -n "${CHROMIUM:-}" ]; then
-	[ -x "$CHROMIUM" ] || { echo "browser: 0 passed, 3 failed (CHROMIUM=$CHROMIUM is not an executable)"; exit 1; }
+	[ -x "$CHROMIUM" ] || { echo "browser: 0 passed, 4 failed (CHROMIUM=$CHROMIUM is not an executable)"; exit 1; }
 elif ! command -v chromium >/dev/null 2>&1; then
 	echo "installing Debian's chromium (apt)"
 	apt_log=$(mktemp)
@@ -22,14 +22,14 @@ elif ! command -v chromium >/dev/null 2>&1; then
 		DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends \
 			chromium fonts-liberation; } >"$apt_log" 2>&1; then
 		tail -20 "$apt_log"
-		echo "browser: 0 passed, 3 failed (chromium could not be installed; apt's messages above)"
+		echo "browser: 0 passed, 4 failed (chromium could not be installed; apt's messages above)"
 		exit 1
 	fi
 	rm -f "$apt_log"
 fi
 if [ ! -d "$REPO_DIR/browser-tests/node_modules/playwright-core" ]; then
 	(cd "$REPO_DIR/browser-tests" && npm install --no-audit --no-fund --silent) ||
-		{ echo "browser: 0 passed, 3 failed (playwright-core could not be installed)"; exit 1; }
+		{ echo "browser: 0 passed, 4 failed (playwright-core could not be installed)"; exit 1; }
 fi
 grep -q " $TEST_SITE" /etc/hosts 2>/dev/null || echo "127.0.0.1 $TEST_SITE" >>/etc/hosts 2>/dev/null || true
 
@@ -38,7 +38,7 @@ grep -q " $TEST_SITE" /etc/hosts 2>/dev/null || echo "127.0.0.1 $TEST_SITE" >>/e
 SERVER_LOG="$BENCH_DIR/logs/rl-browser-server.log"
 SERVER_PID="$BENCH_DIR/logs/rl-browser-server.pid"
 if curl -s -o /dev/null "http://127.0.0.1:$PORT/"; then
-	echo "browser: 0 passed, 3 failed (port $PORT is taken by another server; set RL_BROWSER_PORT)"
+	echo "browser: 0 passed, 4 failed (port $PORT is taken by another server; set RL_BROWSER_PORT)"
 	exit 1
 fi
 rm -f "$SERVER_PID"
@@ -122,6 +122,34 @@ PY
 )
 echo "browser desk pages: $desk_verdict"
 if [[ "$desk_verdict" == PASS* ]]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+
+# The review queue: a Sales Manager approves one held referral and rejects another in the Desk;
+# the decisions are then read back from the server.
+review=$(as_bench "bench --site $TEST_SITE execute referral_loyalty.tests.review_fixture.prepare" | tail -1 |
+	python3 -c 'import json,sys; print(json.loads(sys.stdin.read()))')
+node "$REPO_DIR/browser-tests/review_queue.mjs" "$BASE" "$review" "$OUT" >"$OUT/review.out" 2>&1
+names=$(REVIEW="$review" python3 -c 'import json,os; r=json.loads(os.environ["REVIEW"]); print(json.dumps(json.dumps([r["approve"], r["reject"]])))')
+review_server=$(as_bench "bench --site $TEST_SITE execute referral_loyalty.tests.review_fixture.outcome --kwargs '{\"names\": $names}'" | tail -1)
+review_verdict=$(RESULT="$(grep "^RESULT " "$OUT/review.out" | tail -1 | cut -c8-)" SERVER="$review_server" REVIEW="$review" python3 - <<'PY'
+import json, os
+try:
+	ui = json.loads(os.environ["RESULT"] or "{}")
+	server = json.loads(json.loads(os.environ["SERVER"] or '""') or "{}")
+	fixture = json.loads(os.environ["REVIEW"])
+except Exception as e:
+	print(f"FAIL could not read results: {e}")
+	raise SystemExit
+problems = [] if ui.get("ok") else [f"browser flow failed: {ui.get('error')}"]
+approved, rejected = server.get(fixture["approve"]) or {}, server.get(fixture["reject"]) or {}
+if (approved.get("status"), approved.get("decided_by")) != ("Qualified", fixture["user"]) or not approved.get("referrer_coupon"):
+	problems.append(f"the approved referral was not credited by the manager's decision: {approved}")
+if (rejected.get("status"), rejected.get("reason"), rejected.get("decision_note")) != ("Rejected", "MANUALLY_REJECTED", "Same household as the referrer"):
+	problems.append(f"the rejected referral does not record the decision: {rejected}")
+print("PASS" if not problems else "FAIL " + "; ".join(problems))
+PY
+)
+echo "browser review queue: $review_verdict"
+if [[ "$review_verdict" == PASS* ]]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 ls "$OUT"/*.png 2>/dev/null | sed 's#^#  screenshot: #'
 echo "browser: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
