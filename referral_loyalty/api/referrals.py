@@ -8,7 +8,7 @@ from frappe.utils import strip_html, today
 
 from referral_loyalty.rules import referrer_search
 from referral_loyalty.rules.codes import display
-from referral_loyalty.services import access, ratelimit
+from referral_loyalty.services import access, ratelimit, sharing
 from referral_loyalty.services.codes import resolve_code, used_count
 from referral_loyalty.services.enrolment import region_of
 from referral_loyalty.services.periods import copy_for, period_on
@@ -114,3 +114,16 @@ def find_referrer(query: str, company: str | None = None) -> list[dict]:
 			)
 		)
 	return find_referrers(read, company, region_of(company))
+
+
+@frappe.whitelist(methods=["GET", "POST"])
+def share_message(customer: str, company: str | None = None) -> dict | None:
+	"""The ready message a customer sends to friends, in the customer's language (the running
+	period's offer and their code), with its WhatsApp link and QR, for the till's card; only for
+	a company the user may read. None when the customer has no code for the company."""
+	access.require_customer_read(customer)
+	company = company or access.open_pos_company()
+	if not company:
+		frappe.throw(_("Open the POS or choose a company first."), title=_("Company Required"))
+	access.require_company_read(company)
+	return sharing.share_message(customer, company)
