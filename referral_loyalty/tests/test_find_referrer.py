@@ -112,6 +112,19 @@ class TestFindReferrer(FindReferrerTestCase):
 		)
 		self.assertEqual([r["label"] for r in found][-1], "Bea Z.")
 
+	def test_a_very_common_prefix_is_searched_among_the_first_customers_in_name_order(self):
+		from unittest.mock import patch
+
+		from referral_loyalty.services import referrer_search
+
+		for name in ("Quintessa Aab", "Quintessa Abb"):  # no code: they only fill the candidates
+			make_customer(name=name)
+		frappe.set_user(CASHIER)
+		with patch.object(referrer_search, "CANDIDATES", 2):
+			self.assertEqual(self.find("quintessa"), [])  # type more of the name …
+			self.assertEqual(len(self.find("quintessa m")), 1)  # … and she is found
+		self.assertEqual(len(self.find("quintessa")), 1)
+
 	def test_only_enabled_codes_of_the_company_of_enabled_customers(self):
 		other_shop = make_customer(name="Quintessa Otherstore")
 		issue_code(other_shop.name, OTHER_COMPANY)
