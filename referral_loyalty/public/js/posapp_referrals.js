@@ -145,14 +145,15 @@
 			}
 			asked = text;
 			status.textContent = __("Searching…");
+			// "always" sees every answer: a refused search (too short, too many a minute) is told here
 			frappe.call({
 				method: FIND,
 				args: { query: text },
 				type: "GET",
 				silent: true,
-				callback: (r) => text === asked && show(r.message || []),
-				error: (r) => {
+				always: (r) => {
 					if (text !== asked) return;
+					if (r && !r.exc && !r.exc_type) return show(r.message || []);
 					asked = "";
 					status.textContent = serverMessage(r);
 				},
@@ -169,7 +170,7 @@
 				pick.setAttribute("role", "option");
 				pick.dataset.code = row.code;
 				pick.style.cssText =
-					"display:block;width:100%;text-align:left;padding:4px 6px;margin-top:2px;cursor:pointer;" +
+					"display:block;width:100%;text-align:start;padding:4px 6px;margin-top:2px;cursor:pointer;" +
 					"border:1px solid var(--border-color,#ddd);border-radius:4px;background:var(--card-bg,#fff)";
 				const who = document.createElement("b");
 				who.textContent = row.label;
