@@ -55,7 +55,28 @@ def check_code(code: str, company: str | None = None) -> dict:
 		}
 	elif not (row.customer_offer or row.primary_offer):
 		out["message"] = _("Valid code, but no referral promotion is running today.")
+		return out
+	gets = new_customer_gets(row, period)
+	if gets:
+		out["new_customer_gets"] = gets
 	return out
+
+
+def new_customer_gets(code, period) -> str | None:
+	"""What the new customer is given with this code today, in words (the user's language)."""
+	from referral_loyalty.rules import rewards
+	from referral_loyalty.services.qualification import reward_plan_for
+
+	reward = reward_plan_for(code, period).referee
+	if reward.kind == rewards.POINTS:
+		return _("The new customer gets {0} loyalty points.").format(reward.points)
+	if reward.kind == rewards.COUPON:
+		offer = (
+			frappe.get_cached_value("POS Offer", reward.offer, ["title", "description"], as_dict=True) or {}
+		)
+		label = strip_html(offer.get("title") or offer.get("description") or reward.offer)
+		return _("The new customer gets a welcome coupon: {0}.").format(label)
+	return None
 
 
 @frappe.whitelist(methods=["GET", "POST"])

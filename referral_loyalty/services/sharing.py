@@ -138,4 +138,39 @@ def referral_summary(customer: str, company: str | None = None, companies: list[
 		out["referred_by"] = frappe.db.get_value("Customer", referral.referrer, "customer_name")
 		out["referral_status"] = referral.status
 		out["referral_reason"] = referral.reason
+	shop = row.company if row else (referral.company if referral else company)
+	if shop:
+		out.update(_rewards_to_come(customer, shop))
+	return out
+
+
+def _rewards_to_come(customer: str, company: str) -> dict:
+	"""For the till's chip, when the running period pays points or has milestones: the
+	customer's loyalty points and how many more qualified friends to the next bonus."""
+	from referral_loyalty.rules import eligibility, rewards
+	from referral_loyalty.services import milestones, points
+	from referral_loyalty.services.codes import count_referrals
+	from referral_loyalty.services.periods import period_on
+
+	period = period_on(company, today())
+	if not period:
+		return {}
+	out = {}
+	if rewards.POINTS in (period.referee_reward_type, period.referrer_reward_type):
+		balance = points.balance(customer, company)
+		out.update(points=balance, points_label=_("{0} loyalty points").format(balance))
+	steps = [m.qualified_referrals for m in milestones.milestones_of(period.name)]
+	if steps:
+		qualified = count_referrals(
+			referrer=customer, referral_period=period.name, status=eligibility.QUALIFIED
+		)
+		following = rewards.next_milestone(steps, qualified)
+		if following:
+			remaining = following - qualified
+			out.update(
+				next_bonus_in=remaining,
+				next_bonus_label=_("1 more friend for a bonus")
+				if remaining == 1
+				else _("{0} more friends for a bonus").format(remaining),
+			)
 	return out

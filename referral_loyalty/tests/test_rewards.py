@@ -275,3 +275,41 @@ class TestPeriodValidation(RewardTestCase):
 			*MARCH, referrer_reward_type="Loyalty Points", referrer_points=100, loyalty_program=self.program
 		)
 		self.assertIsNone(period.referrer_offer)  # a side paid in points needs no offer
+
+
+class TestTillShowsRewards(RewardTestCase):
+	def test_the_live_check_and_the_chip_show_points_and_the_next_bonus(self):
+		from referral_loyalty.api import referrals
+		from referral_loyalty.services import ratelimit, sharing
+
+		make_period(
+			*MARCH,
+			referee_reward_type="Loyalty Points",
+			referee_points=40,
+			loyalty_program=self.program,
+			milestones=[{"qualified_referrals": 3, "reward_type": "Coupon", "offer": REFERRER_OFFER}],
+		)
+		ratelimit.reset("referral_loyalty.api.referrals.check_code")
+		with self.on("2026-03-05"):
+			check = referrals.check_code(self.code.referral_code, COMPANY)
+		self.assertEqual(check["new_customer_gets"], "The new customer gets 40 loyalty points.")
+		referee = self.enrol()
+		self.buy(referee, 100, "2026-03-06")
+		with self.on("2026-03-06"):
+			referrer_chip = sharing.referral_summary(self.referrer.name, COMPANY)
+			referee_chip = sharing.referral_summary(referee.name, COMPANY)
+		self.assertEqual(
+			(referrer_chip["next_bonus_in"], referrer_chip["next_bonus_label"]),
+			(2, "2 more friends for a bonus"),
+		)
+		self.assertEqual((referee_chip["points"], referee_chip["points_label"]), (40, "40 loyalty points"))
+
+	def test_a_coupon_reward_is_named_in_the_live_check(self):
+		from referral_loyalty.api import referrals
+		from referral_loyalty.services import ratelimit
+
+		make_period(*MARCH)
+		ratelimit.reset("referral_loyalty.api.referrals.check_code")
+		with self.on("2026-03-05"):
+			check = referrals.check_code(self.code.referral_code, COMPANY)
+		self.assertTrue(check["new_customer_gets"].startswith("The new customer gets a welcome coupon"))

@@ -49,7 +49,8 @@
 				.then(({ message: r }) => {
 					hint.style.color = r.valid ? "var(--green-600, green)" : "var(--red-600, red)";
 					const offer = r.offer ? ` — ${r.offer.title}` : "";
-					hint.textContent = `${r.message}${offer}`;
+					const gets = r.new_customer_gets ? ` ${r.new_customer_gets}` : "";
+					hint.textContent = `${r.message}${offer}${gets}`;
 					hint.dataset.valid = r.valid ? "1" : "0";
 				});
 		}, 350);
@@ -236,6 +237,8 @@
 		const parts = [];
 		parts.push(info.code ? __("Referral code {0} · {1}", [info.code, info.usage_label]) : __("No referral code"));
 		if (info.referral_status) parts.push(__("Referred: {0}", [__(info.referral_status)]));
+		if (info.points_label) parts.push(info.points_label);
+		if (info.next_bonus_label) parts.push(info.next_bonus_label);
 		el.textContent = parts.join(" — ");
 		el.dataset.code = info.code || "";
 		el.style.display = "inline-block";
