@@ -67,6 +67,7 @@ jinja = {
 	"methods": [
 		"referral_loyalty.services.sharing.referral_code_for",
 		"referral_loyalty.services.sharing.referral_qr_svg",
+		"referral_loyalty.services.sharing.referral_share_message",
 	],
 }
 

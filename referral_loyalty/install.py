@@ -149,6 +149,36 @@ GENERATED_KEYS = (
 )
 
 
+# Indexed virtual columns for look-ups a plain index cannot serve (MariaDB has no function
+# indexes, and a leading wildcard reads the whole table): the till's "find referrer" matches a
+# mobile number however it was typed (its digits reversed: the number's national digits are then a
+# prefix, see rules/referrer_search.py) and the words of a name after the first and the last one.
+# Virtual, so adding them to a large Customer table rewrites no rows. (doctype, column, expression,
+# index name)
+SEARCH_KEYS = (
+	(
+		"Customer",
+		"rl_mobile_key",
+		"NULLIF(REVERSE(REGEXP_REPLACE(`mobile_no`, '[^0-9]', '')), '')",
+		"rl_mobile_key_index",
+	),
+	(
+		"Customer",
+		"rl_name_rest",
+		"IF(LOCATE(' ', TRIM(`customer_name`)) > 0, "
+		"TRIM(SUBSTRING(TRIM(`customer_name`), LOCATE(' ', TRIM(`customer_name`)) + 1)), NULL)",
+		"rl_name_rest_index",
+	),
+	(
+		"Customer",
+		"rl_name_last",
+		"IF(CHAR_LENGTH(TRIM(`customer_name`)) - CHAR_LENGTH(REPLACE(TRIM(`customer_name`), ' ', '')) > 1, "
+		"SUBSTRING_INDEX(TRIM(`customer_name`), ' ', -1), NULL)",
+		"rl_name_last_index",
+	),
+)
+
+
 def after_install():
 	ensure_setup()
 
@@ -175,6 +205,8 @@ def ensure_setup():
 		frappe.db.add_index(doctype, columns, index_name)
 	for doctype, column, expression, index_name in GENERATED_KEYS:
 		_ensure_generated_key(doctype, column, expression, index_name)
+	for doctype, column, expression, index_name in SEARCH_KEYS:
+		_ensure_search_key(doctype, column, expression, index_name)
 
 
 def _ensure_generated_key(doctype: str, column: str, expression: str, index_name: str) -> None:
@@ -188,6 +220,18 @@ def _ensure_generated_key(doctype: str, column: str, expression: str, index_name
 		f"ALTER TABLE `{table}` ADD COLUMN IF NOT EXISTS `{column}` varchar(300) "
 		f"AS ({expression}) PERSISTENT, ADD UNIQUE INDEX `{index_name}` (`{column}`)"
 	)
+
+
+def _ensure_search_key(doctype: str, column: str, expression: str, index_name: str) -> None:
+	table = f"tab{doctype}"
+	if frappe.db.has_index(table, index_name):
+		return
+	# DDL on names and expressions defined above in this module, never on input
+	frappe.db.sql_ddl(  # nosemgrep
+		f"ALTER TABLE `{table}` ADD COLUMN IF NOT EXISTS `{column}` varchar(140) "
+		f"AS ({expression}) VIRTUAL, ADD INDEX `{index_name}` (`{column}`)"
+	)
+	frappe.cache.hdel("table_columns", table)
 
 
 def _disable_extra_enabled_codes() -> None:
@@ -221,7 +265,7 @@ def before_uninstall():
 	"""Everything in again out: custom fields with their columns and indexes, property setters,
 	named indexes, generated keys and scheduled jobs. (Frappe keeps the columns of deleted custom fields; this app
 	drops them, since the DocTypes their data belongs to are dropped by uninstall-app too.)"""
-	for doctype, column, _expression, index_name in GENERATED_KEYS:
+	for doctype, column, _expression, index_name in (*GENERATED_KEYS, *SEARCH_KEYS):
 		_drop_index(doctype, index_name)
 		_drop_column(doctype, column)
 	for doctype, _columns, index_name in INDEXES:
@@ -238,7 +282,11 @@ def before_uninstall():
 		frappe.db.delete("Property Setter", {"doc_type": doctype, "field_name": fieldname, "property": prop})
 	# uninstall-app leaves the app's scheduled job types behind (frappe drops them at a later migrate)
 	frappe.db.delete("Scheduled Job Type", {"method": ("like", "referral_loyalty.%")})
-	for doctype in {*CUSTOM_FIELDS, *(i[0] for i in INDEXES), *(k[0] for k in GENERATED_KEYS)}:
+	for doctype in {
+		*CUSTOM_FIELDS,
+		*(i[0] for i in INDEXES),
+		*(k[0] for k in (*GENERATED_KEYS, *SEARCH_KEYS)),
+	}:
 		frappe.clear_cache(doctype=doctype)
 
 

@@ -14,7 +14,7 @@ rm -rf "$OUT" && mkdir -p "$OUT"
 # desktop packages it recommends) unless CHROMIUM names a browser binary already there, and
 # playwright-core (npm, into browser-tests/node_modules); and a line in /etc/hosts for the site.
 if [ -n "${CHROMIUM:-}" ]; then
-	[ -x "$CHROMIUM" ] || { echo "browser: 0 passed, 3 failed (CHROMIUM=$CHROMIUM is not an executable)"; exit 1; }
+	[ -x "$CHROMIUM" ] || { echo "browser: 0 passed, 5 failed (CHROMIUM=$CHROMIUM is not an executable)"; exit 1; }
 elif ! command -v chromium >/dev/null 2>&1; then
 	echo "installing Debian's chromium (apt)"
 	apt_log=$(mktemp)
@@ -22,14 +22,14 @@ elif ! command -v chromium >/dev/null 2>&1; then
 		DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends \
 			chromium fonts-liberation; } >"$apt_log" 2>&1; then
 		tail -20 "$apt_log"
-		echo "browser: 0 passed, 3 failed (chromium could not be installed; apt's messages above)"
+		echo "browser: 0 passed, 5 failed (chromium could not be installed; apt's messages above)"
 		exit 1
 	fi
 	rm -f "$apt_log"
 fi
 if [ ! -d "$REPO_DIR/browser-tests/node_modules/playwright-core" ]; then
 	(cd "$REPO_DIR/browser-tests" && npm install --no-audit --no-fund --silent) ||
-		{ echo "browser: 0 passed, 3 failed (playwright-core could not be installed)"; exit 1; }
+		{ echo "browser: 0 passed, 5 failed (playwright-core could not be installed)"; exit 1; }
 fi
 grep -q " $TEST_SITE" /etc/hosts 2>/dev/null || echo "127.0.0.1 $TEST_SITE" >>/etc/hosts 2>/dev/null || true
 
@@ -38,7 +38,7 @@ grep -q " $TEST_SITE" /etc/hosts 2>/dev/null || echo "127.0.0.1 $TEST_SITE" >>/e
 SERVER_LOG="$BENCH_DIR/logs/rl-browser-server.log"
 SERVER_PID="$BENCH_DIR/logs/rl-browser-server.pid"
 if curl -s -o /dev/null "http://127.0.0.1:$PORT/"; then
-	echo "browser: 0 passed, 3 failed (port $PORT is taken by another server; set RL_BROWSER_PORT)"
+	echo "browser: 0 passed, 5 failed (port $PORT is taken by another server; set RL_BROWSER_PORT)"
 	exit 1
 fi
 rm -f "$SERVER_PID"
@@ -106,6 +106,59 @@ PY
 	echo "browser $scenario: $verdict"
 	if [[ "$verdict" == PASS* ]]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 done
+# "Find referrer": the cashier finds the friend by name in the new-customer dialog and picks them;
+# the code is filled and checked live, and the customer is enrolled with that code.
+fixture=$(as_bench "bench --site $TEST_SITE execute referral_loyalty.tests.browser_fixture.prepare_find_referrer" |
+	tail -1 | python3 -c 'import json,sys; print(json.loads(sys.stdin.read()))')
+node "$REPO_DIR/browser-tests/find_referrer.mjs" "$BASE" "$fixture" "$OUT" >"$OUT/find-referrer.out" 2>&1
+result=$(grep "^RESULT " "$OUT/find-referrer.out" | tail -1 | cut -c8-)
+name=$(echo "${result:-{\}}" | python3 -c 'import json,sys; print(json.loads(sys.stdin.read()).get("customer_name",""))')
+server=$(as_bench "bench --site $TEST_SITE execute referral_loyalty.tests.browser_fixture.outcome --kwargs '{\"customer_name\": \"$name\"}'" | tail -1)
+verdict=$(RESULT="$result" SERVER="$server" FIXTURE="$fixture" python3 - <<'PY'
+import json, os
+problems = []
+try:
+	ui = json.loads(os.environ["RESULT"] or "{}")
+	server = json.loads(json.loads(os.environ["SERVER"] or '""') or "{}")
+	fixture = json.loads(os.environ["FIXTURE"])
+except Exception as e:
+	print(f"FAIL could not read results: {e}")
+	raise SystemExit
+if not ui.get("ok"):
+	problems.append(f"browser flow failed: {ui.get('error')}")
+if ui.get("code_before"):
+	problems.append(f"the Referral Code field was not empty before the search: {ui.get('code_before')!r}")
+shown = ui.get("results") or []
+if len(shown) != 1 or fixture["label"] not in shown[0] or fixture["code"] not in shown[0]:
+	problems.append(f"the search did not show the one referrer as {fixture['label']} with the code: {shown}")
+if shown and fixture["hint"] not in shown[0]:
+	problems.append(f"the search did not show the last two digits of the mobile: {shown}")
+leaked = [word for word in ("Brightwater", fixture["referrer"]) if word in " ".join(shown)]
+if leaked:
+	problems.append(f"the search showed more than a first name and an initial: {leaked}")
+if ui.get("code_filled") != fixture["code"]:
+	problems.append(f"the picked code was not filled in: {ui.get('code_filled')!r}")
+if not (ui.get("live_check") or "").startswith(f"Valid code from {fixture['first_name']}"):
+	problems.append(f"the live check did not accept the filled code: {ui.get('live_check')!r}")
+if "Referral accepted" not in (ui.get("outcome_message") or ""):
+	problems.append("the cashier was not told the referral outcome")
+referral = (server or {}).get("referral") or {}
+if referral.get("referral_code") != fixture["code_name"] or referral.get("referrer") != fixture["referrer"]:
+	problems.append(f"the customer was not enrolled with the found code: {referral}")
+if referral.get("status") not in ("Pending", "Qualified"):
+	problems.append(f"the referral was not accepted: {referral}")
+from urllib.parse import unquote
+own, message, link = ui.get("own_code") or "", ui.get("share_message") or "", ui.get("share_link") or ""
+if not own or own not in message or server.get("customer") not in (ui.get("card_title") or ""):
+	problems.append(f"the new customer's card did not offer their message with their code: {ui.get('card_title')!r} {message!r}")
+if not link.startswith("https://wa.me/?text=") or unquote(link.split("text=", 1)[-1]) != message or not ui.get("share_qr"):
+	problems.append(f"the card's WhatsApp link or QR does not carry the message: {link!r}")
+print("PASS" if not problems else "FAIL " + "; ".join(problems))
+PY
+)
+echo "browser find-referrer: $verdict"
+if [[ "$verdict" == PASS* ]]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+
 desk=$(as_bench "bench --site $TEST_SITE execute referral_loyalty.tests.browser_fixture.desk_fixture" | tail -1 |
 	python3 -c 'import json,sys; print(json.loads(sys.stdin.read()))')
 node "$REPO_DIR/browser-tests/desk_screens.mjs" "$BASE" "$desk" "$OUT" >"$OUT/desk.out" 2>&1
@@ -122,6 +175,34 @@ PY
 )
 echo "browser desk pages: $desk_verdict"
 if [[ "$desk_verdict" == PASS* ]]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+
+# The review queue: a Sales Manager approves one held referral and rejects another in the Desk;
+# the decisions are then read back from the server.
+review=$(as_bench "bench --site $TEST_SITE execute referral_loyalty.tests.review_fixture.prepare" | tail -1 |
+	python3 -c 'import json,sys; print(json.loads(sys.stdin.read()))')
+node "$REPO_DIR/browser-tests/review_queue.mjs" "$BASE" "$review" "$OUT" >"$OUT/review.out" 2>&1
+names=$(REVIEW="$review" python3 -c 'import json,os; r=json.loads(os.environ["REVIEW"]); print(json.dumps(json.dumps([r["approve"], r["reject"]])))')
+review_server=$(as_bench "bench --site $TEST_SITE execute referral_loyalty.tests.review_fixture.outcome --kwargs '{\"names\": $names}'" | tail -1)
+review_verdict=$(RESULT="$(grep "^RESULT " "$OUT/review.out" | tail -1 | cut -c8-)" SERVER="$review_server" REVIEW="$review" python3 - <<'PY'
+import json, os
+try:
+	ui = json.loads(os.environ["RESULT"] or "{}")
+	server = json.loads(json.loads(os.environ["SERVER"] or '""') or "{}")
+	fixture = json.loads(os.environ["REVIEW"])
+except Exception as e:
+	print(f"FAIL could not read results: {e}")
+	raise SystemExit
+problems = [] if ui.get("ok") else [f"browser flow failed: {ui.get('error')}"]
+approved, rejected = server.get(fixture["approve"]) or {}, server.get(fixture["reject"]) or {}
+if (approved.get("status"), approved.get("decided_by")) != ("Qualified", fixture["user"]) or not approved.get("referrer_coupon"):
+	problems.append(f"the approved referral was not credited by the manager's decision: {approved}")
+if (rejected.get("status"), rejected.get("reason"), rejected.get("decision_note")) != ("Rejected", "MANUALLY_REJECTED", "Same household as the referrer"):
+	problems.append(f"the rejected referral does not record the decision: {rejected}")
+print("PASS" if not problems else "FAIL " + "; ".join(problems))
+PY
+)
+echo "browser review queue: $review_verdict"
+if [[ "$review_verdict" == PASS* ]]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 ls "$OUT"/*.png 2>/dev/null | sed 's#^#  screenshot: #'
 echo "browser: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

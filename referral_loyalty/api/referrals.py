@@ -6,13 +6,17 @@ import frappe
 from frappe import _
 from frappe.utils import strip_html, today
 
+from referral_loyalty.rules import referrer_search
 from referral_loyalty.rules.codes import display
-from referral_loyalty.services import access, ratelimit
+from referral_loyalty.services import access, ratelimit, sharing
 from referral_loyalty.services.codes import resolve_code, used_count
+from referral_loyalty.services.enrolment import region_of
 from referral_loyalty.services.periods import copy_for, period_on
+from referral_loyalty.services.referrer_search import find_referrers
 from referral_loyalty.services.sharing import referral_summary
 
 CODE_CHECKS_PER_MINUTE = 30
+REFERRER_SEARCHES_PER_MINUTE = 20
 
 
 @frappe.whitelist(methods=["GET", "POST"])
@@ -82,17 +86,56 @@ def create_code_for_customer(customer: str, company: str | None = None) -> dict:
 	return referral_summary(customer, company)
 
 
+@frappe.whitelist(methods=["GET", "POST"])
+@ratelimit.per_user(limit=REFERRER_SEARCHES_PER_MINUTE, seconds=60)
+def find_referrer(query: str, company: str | None = None) -> list[dict]:
+	"""The referrer of a customer who came without their code: for a full mobile number or at
+	least three letters of a name, up to five customers of the company with an enabled code, each
+	as ``{code, label, hint}`` ("7KQ4-M2XD-9", "Maria G.", the mobile's last two digits). Nothing
+	else of them, ever. See services/referrer_search.py for what a name matches. Without a
+	company, the company of the POS the user has open."""
+	company = company or access.open_pos_company()
+	access.require_till_user(company)
+	if not company:
+		frappe.throw(_("Open the POS or choose a company first."), title=_("Company Required"))
+	if not isinstance(query, str):
+		frappe.throw(_("Type a mobile number or a name."))
+	read = referrer_search.read_query(query, region_of(company))
+	if read.problem == referrer_search.TOO_LONG:
+		frappe.throw(
+			_("Type at most {0} characters: a mobile number or a name.").format(
+				referrer_search.MAX_QUERY_LENGTH
+			)
+		)
+	if read.problem:
+		frappe.throw(
+			_("Type a full mobile number or at least {0} letters of a name.").format(
+				referrer_search.MIN_NAME_LETTERS
+			)
+		)
+	return find_referrers(read, company, region_of(company))
+
+
+@frappe.whitelist(methods=["GET", "POST"])
+def share_message(customer: str, company: str | None = None) -> dict | None:
+	"""The ready message a customer sends to friends, in the customer's language (the running
+	period's offer and their code), with its WhatsApp link and QR, for the till's card; only for
+	a company the user may read. None when the customer has no code for the company."""
+	access.require_customer_read(customer)
+	company = company or access.open_pos_company()
+	if not company:
+		frappe.throw(_("Open the POS or choose a company first."), title=_("Company Required"))
+	access.require_company_read(company)
+	return sharing.share_message(customer, company)
+
+
 @frappe.whitelist(methods=["POST"])
 def approve_referral(referral: str, note: str | None = None) -> dict:
 	"""A manager approves a referral held for review (recorded with who, when and why)."""
 	from referral_loyalty.services import review
 
-	outcome = review.approve(referral, note)
-	return {
-		"referral": referral,
-		"status": frappe.db.get_value("Referral", referral, "status"),
-		"outcome": outcome,
-	}
+	review.approve(referral, note)
+	return {"referral": referral, "status": frappe.db.get_value("Referral", referral, "status")}
 
 
 @frappe.whitelist(methods=["POST"])

@@ -122,15 +122,29 @@ def resolve_code(raw: str | None, company: str | None = None, found=None):
 	return row
 
 
-def used_count(code_name: str) -> int:
+def used_count(code_name: str, locking: bool = False) -> int:
 	"""Qualified referrals of a code: derived from the Referral ledger, never stored."""
-	return count_referrals(referral_code=code_name, status=QUALIFIED)
+	return count_referrals(locking=locking, referral_code=code_name, status=QUALIFIED)
 
 
-def count_referrals(**filters) -> int:
-	"""Count Referral rows (a plain read: exact when the transaction's first statement took the
-	code lock, see services/transactions.py)."""
-	return frappe.db.count("Referral", filters)
+# the columns counts are taken over (each filter is one of these, compared for equality)
+COUNTABLE = ("referral_code", "referrer", "referral_period", "status")
+
+
+def count_referrals(locking: bool = False, **filters) -> int:
+	"""Count Referral rows. ``locking``: a locking read (LOCK IN SHARE MODE), which sees every
+	commit whatever the transaction's snapshot — for counting against a cap under the code and
+	referrer locks, where only the holder of those locks changes the rows counted."""
+	if not locking:
+		return frappe.db.count("Referral", filters)
+	unknown = set(filters) - set(COUNTABLE)
+	if unknown:
+		raise ValueError(f"not a countable column: {unknown}")
+	where = " AND ".join(f"`{column}` = %({column})s" for column in filters)
+	# LOCK IN SHARE MODE has no query-builder form; columns are the constants above
+	return frappe.db.sql(  # nosemgrep
+		f"SELECT COUNT(*) FROM `tabReferral` WHERE {where} LOCK IN SHARE MODE", filters
+	)[0][0]
 
 
 def code_of_customer(customer: str, company: str | None = None, companies: list[str] | None = None):

@@ -36,7 +36,9 @@ def on_count_changed(referrer: str, period, referral=None) -> None:
 	steps = milestones_of(period.name)
 	if not steps:
 		return
-	qualified = count_referrals(referrer=referrer, referral_period=period.name, status=eligibility.QUALIFIED)
+	qualified = count_referrals(
+		locking=True, referrer=referrer, referral_period=period.name, status=eligibility.QUALIFIED
+	)
 	by_number = {step.qualified_referrals: step for step in steps}
 	for number in rewards.milestones_reached(by_number, qualified):
 		_reach(referrer, period, by_number[number], referral)

@@ -9,6 +9,7 @@ from frappe.utils import escape_html
 
 from referral_loyalty.rules.codes import display
 from referral_loyalty.services.periods import copy_for
+from referral_loyalty.services.sharing import in_language, share_message
 
 
 def referrer_rewarded(referral) -> None:
@@ -18,7 +19,8 @@ def referrer_rewarded(referral) -> None:
 	committed), so a rolled-back sale sends nothing. Subject and text come from the credited
 	period's copy in the customer's language (``Customer.language``, else the site's), with a
 	translated default; the coupon code is always in the text. A referrer without an email, or a
-	site without an outgoing email account, gets nothing; a mail problem never fails the sale."""
+	site without an outgoing email account, gets nothing; a mail problem never fails the sale.
+	The email ends with the referrer's own share message (services/sharing.py), to pass on."""
 	if not referral.referrer_coupon or not EmailAccount.find_outgoing(match_by_doctype="Referral"):
 		return
 	customer = frappe.db.get_value(
@@ -29,7 +31,8 @@ def referrer_rewarded(referral) -> None:
 	language = customer.language or frappe.db.get_default("lang") or "en"
 	coupon_code = display(frappe.db.get_value("POS Coupon", referral.referrer_coupon, "coupon_code") or "")
 	try:
-		subject, message = _in_language(language, _compose, referral, customer, coupon_code, language)
+		subject, message = in_language(language, _compose, referral, customer, coupon_code, language)
+		message += _share_ending(referral, language)
 		frappe.sendmail(
 			recipients=[customer.email_id],
 			subject=subject,
@@ -40,16 +43,6 @@ def referrer_rewarded(referral) -> None:
 		)
 	except Exception:
 		frappe.log_error(title=_("Referral reward email not queued for {0}").format(referral.name))
-
-
-def _in_language(language: str, function, *args):
-	"""Run ``function`` with ``_()`` translating into ``language``."""
-	previous = frappe.local.lang
-	frappe.local.lang = language
-	try:
-		return function(*args)
-	finally:
-		frappe.local.lang = previous
 
 
 def _compose(referral, customer, coupon_code: str, language: str) -> tuple[str, str]:
@@ -66,3 +59,18 @@ def _compose(referral, customer, coupon_code: str, language: str) -> tuple[str, 
 		parts.append(f"<p><small>{escape_html(copy.terms)}</small></p>")
 	subject = copy.title if copy and copy.title else _("Your referral reward: coupon {0}").format(coupon_code)
 	return subject, "\n".join(parts)
+
+
+def _share_ending(referral, language: str) -> str:
+	"""The referrer's share message with its WhatsApp link, in the language it was written in."""
+	share = share_message(referral.referrer, referral.company, language)
+	return in_language(share["language"], _share_html, share) if share else ""
+
+
+def _share_html(share: dict) -> str:
+	invite = _("Pass it on: send this to a friend.")
+	return (
+		f"\n<hr><p>{escape_html(invite)}</p>"
+		f'\n<p class="referral-share-message">{escape_html(share["text"])}</p>'
+		f'\n<p><a href="{escape_html(share["whatsapp_url"])}">{escape_html(_("Share on WhatsApp"))}</a></p>'
+	)

@@ -41,9 +41,16 @@ SWEEP_MIN_AGE_SECONDS = 60  # younger rows are normally being done by the till t
 SAVEPOINT = "rl_outbox_unit"
 
 
-def record(referral: str, referral_code: str, invoice_type: str | None = None, invoice: str | None = None):
+def record(
+	referral: str,
+	referral_code: str,
+	invoice_type: str | None = None,
+	invoice: str | None = None,
+	reopen: bool = False,
+):
 	"""Write the intent to credit ``referral`` (by ``invoice``, or on enrolment when None) in the
-	current transaction, and have it done right after the commit. One row per invoice."""
+	current transaction, and have it done right after the commit. One row per invoice; ``reopen``:
+	a row of that invoice done already is queued again (a manager approved its referral)."""
 	name = frappe.generate_hash(length=12)
 	stamp, user = now(), frappe.session.user
 	row = {
@@ -65,6 +72,14 @@ def record(referral: str, referral_code: str, invoice_type: str | None = None, i
 		.ignore()  # a replayed submit event: the row of that invoice is there already
 		.run()
 	)
+	if reopen and invoice:
+		outbox = DocType("Referral Outbox")
+		name = frappe.db.get_value(
+			"Referral Outbox", {"invoice": invoice, "invoice_type": invoice_type}, "name", for_update=True
+		)
+		frappe.qb.update(outbox).set(outbox.status, QUEUED).set(outbox.attempts, 0).set(
+			outbox.referral, referral
+		).set(outbox.modified, stamp).where(outbox.name == name).run()
 	if frappe.flags.rl_inline:
 		# site tests run in one transaction that never commits: do the unit now, in it
 		process(name, referral, referral_code)
@@ -96,10 +111,11 @@ def process(name: str, referral: str, referral_code: str) -> str:
 def run(name: str, referral: str, referral_code: str) -> str:
 	"""``process`` in a transaction of its own, committed; lock conflicts retried, failures
 	logged and left queued. Never rolls back anything but its own unit."""
-	# a fresh transaction, so that the lock taken next is its first statement
-	# the request's transaction is committed already: this starts the unit's own transaction
-	frappe.db.commit()  # nosemgrep
 	for attempt in range(1, RETRIES + 1):
+		# a fresh transaction for each attempt, so that the lock taken next is its first statement
+		# and every plain read after it sees what was committed meanwhile (the request's own
+		# transaction is committed already; a failed attempt was undone to its savepoint)
+		frappe.db.commit()  # nosemgrep
 		frappe.db.savepoint(SAVEPOINT)
 		try:
 			outcome = process(name, referral, referral_code)

@@ -182,12 +182,15 @@ def credit(referral, code, qualified_on) -> str:
 	caps = CapFacts(  # each count only when there is a cap or a limit to count against
 		referrer_cap=referrer_cap,
 		referrer_qualified_in_period=count_referrals(
-			referrer=referral.referrer, referral_period=period.name, status=eligibility.QUALIFIED
+			locking=True,
+			referrer=referral.referrer,
+			referral_period=period.name,
+			status=eligibility.QUALIFIED,
 		)
 		if referrer_cap
 		else 0,
 		code_usage_limit=usage_limit,
-		code_used=used_count(code.name) if usage_limit else 0,
+		code_used=used_count(code.name, locking=True) if usage_limit else 0,
 	)
 	reason = eligibility.cap_reason(caps)
 	referral.referral_period = period.name if period else referral.referral_period

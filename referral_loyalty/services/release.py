@@ -59,6 +59,8 @@ def release_due(on_date=None, commit: Callable[[], None] | None = None) -> dict:
 def _each(fn, what: str, commit) -> bool:
 	"""One release in its own unit: a failure is undone to a savepoint and logged, and the job
 	goes on with the next (tomorrow's run retries it). True when something was paid."""
+	if commit:
+		commit()  # a fresh transaction: what is read under the locks next is the latest
 	frappe.db.savepoint("rl_release")
 	try:
 		paid = fn()

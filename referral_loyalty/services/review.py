@@ -98,14 +98,15 @@ def clear_staff_contacts(doc=None, method=None) -> None:
 	frappe.cache.delete_value(STAFF_CACHE_KEY)
 
 
-def approve(referral_name: str, note: str | None = None) -> str:
-	"""A manager approves a referral held for review: it continues as Pending, and is credited at
-	once when its qualifying sale already happened (or when its period qualifies on enrolment)."""
-	from referral_loyalty.services import qualification
+def approve(referral_name: str, note: str | None = None) -> None:
+	"""A manager approves a referral held for review: it continues as Pending, and is credited
+	right after the approval commits when its qualifying sale already happened (or when its period
+	qualifies on enrolment) — through the outbox, as a sale's credit is."""
+	from referral_loyalty.services import outbox
 	from referral_loyalty.services.periods import get_period
 
 	_require_manager(referral_name, _("approve"))
-	code, referral = _lock(referral_name, qualification.CODE_FIELDS_FOR_CREDIT)
+	code, referral = _lock(referral_name)
 	if referral.status != eligibility.UNDER_REVIEW:
 		frappe.throw(
 			_("Only referrals under review can be approved; this one is {0}.").format(_(referral.status)),
@@ -118,11 +119,9 @@ def approve(referral_name: str, note: str | None = None) -> str:
 	_record_decision(referral, note)
 	ledger.save(referral)
 	if sale[1]:
-		return qualification.credit_sale(referral.name, code, *sale)
-	period = get_period(referral.enrolment_period)
-	if period and period.qualification == rewards.ON_ENROLMENT:
-		return qualification.credit_enrolment(referral.name, code)
-	return "pending"
+		outbox.record(referral.name, code.name, *sale, reopen=True)
+	elif (period := get_period(referral.enrolment_period)) and period.qualification == rewards.ON_ENROLMENT:
+		outbox.record(referral.name, code.name)
 
 
 def reject(referral_name: str, note: str | None = None) -> None:

@@ -124,12 +124,55 @@ def _open_shift(profile: str, user: str = "Administrator") -> None:
 	shift.submit()
 
 
+FOUND_REFERRER = "Quillon Brightwater"
+FOUND_REFERRER_MOBILE = "+1 202 555 0187"
+
+
+def prepare_find_referrer() -> str:
+	"""The shop of ``prepare`` and a referrer the cashier finds by name ("Find referrer"): a name
+	no other customer of the shop starts with, so the search shows exactly one result."""
+	shop = json.loads(prepare(auto_fetch=1))
+	referrer = frappe.db.get_value("Customer", {"customer_name": FOUND_REFERRER})
+	if not referrer:
+		referrer = (
+			frappe.get_doc(
+				{
+					"doctype": "Customer",
+					"customer_name": FOUND_REFERRER,
+					"mobile_no": FOUND_REFERRER_MOBILE,
+					"customer_group": frappe.db.get_value("Customer Group", {"is_group": 0}),
+					"territory": frappe.db.get_value("Territory", {"is_group": 0}),
+				}
+			)
+			.insert(ignore_permissions=True)
+			.name
+		)
+	from referral_loyalty.rules.codes import display
+	from referral_loyalty.services.codes import issue_code
+
+	code_name = issue_code(referrer, COMPANY)
+	# the browser talks to the served site, which sees only committed data
+	frappe.db.commit()  # nosemgrep
+	return json.dumps(
+		{
+			**shop,
+			"query": FOUND_REFERRER.split()[0].lower(),
+			"first_name": FOUND_REFERRER.split()[0],
+			"label": "Quillon B.",
+			"hint": FOUND_REFERRER_MOBILE[-2:],
+			"code": display(frappe.db.get_value("Referral Code", code_name, "referral_code")),
+			"code_name": code_name,
+			"referrer": referrer,
+		}
+	)
+
+
 def outcome(customer_name: str) -> str:
 	customer = frappe.db.get_value("Customer", {"customer_name": customer_name})
 	referral = frappe.db.get_value(
 		"Referral",
 		{"referee": customer},
-		["name", "status", "reason", "referee_coupon", "qualifying_invoice"],
+		["name", "status", "reason", "referee_coupon", "qualifying_invoice", "referral_code", "referrer"],
 		as_dict=True,
 	)
 	used = (

@@ -68,7 +68,7 @@ class Referral(Document):
 		"""A manager approves a referral held for review."""
 		from referral_loyalty.services import review
 
-		return review.approve(self.name, note)
+		review.approve(self.name, note)
 
 
 def on_doctype_update():
