@@ -1,5 +1,7 @@
 // The cashier's referral flow on POS Awesome's own page, in Debian's chromium (playwright-core).
-// Usage: node pos_referral.mjs <base-url> <fixture-json> <scenario: autofetch-on|autofetch-off> <artifacts-dir>
+// Usage: node pos_referral.mjs <base-url> <fixture-json> <scenario: autofetch-on|autofetch-off|points> <artifacts-dir>
+// "points": the period welcomes the new customer with loyalty points; the till shows them and the
+// first sale redeems them (POS Awesome's own "Redeem Loyalty Points"), the rest paid in cash.
 // Prints one JSON line "RESULT {...}" with what it saw; scripts/browser_test.sh checks the server side.
 import { mkdirSync } from "node:fs";
 import { login, openBrowser, watchPage } from "./session.mjs";
@@ -7,6 +9,7 @@ import { login, openBrowser, watchPage } from "./session.mjs";
 const [base, fixtureJson, scenario, outDir] = process.argv.slice(2);
 const fixture = JSON.parse(fixtureJson);
 const autoFetch = scenario === "autofetch-on";
+const withPoints = scenario === "points";
 mkdirSync(outDir, { recursive: true });
 const result = { scenario, steps: [] };
 let step = 0;
@@ -82,6 +85,14 @@ try {
 		throw new Error(`POS Awesome did not select the new customer ${customer} for the sale (Customer field shows ${JSON.stringify(shown)})`);
 	}
 
+	if (withPoints) {
+		// the app's chip on the POS page: the new customer's welcome points
+		const chip = page.locator("#rl-referral-chip", { hasText: `${fixture.points} loyalty points` });
+		await chip.waitFor({ timeout: 30000 });
+		result.chip = await chip.innerText();
+		await shot("points-on-chip");
+	}
+
 	await page.locator("td", { hasText: fixture.item }).first().click();
 	await page.getByText("1.00 qty").waitFor({ timeout: 20000 });
 	if (autoFetch) {
@@ -101,9 +112,17 @@ try {
 	result.sale_total = await saleTotal();
 	await shot(autoFetch ? "coupon-applied" : "no-automatic-coupon");
 
-	// Pay in cash and submit
+	// Pay (the points first, when there are), the rest in cash, and submit
 	await page.getByRole("button", { name: /^pay$/i }).click();
 	await page.waitForTimeout(2500);
+	if (withPoints) {
+		const redeem = page.getByLabel("Redeem Loyalty Points");
+		await redeem.waitFor({ timeout: 30000 });
+		await redeem.fill(String(fixture.points_value));
+		await redeem.press("Tab");
+		await page.waitForTimeout(1500);
+		result.redeemed = fixture.points_value;
+	}
 	await shot("payment");
 	await page.getByRole("button", { name: /^submit$/i }).click();
 	// the POS clears the sale once the invoice is submitted

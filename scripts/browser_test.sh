@@ -14,7 +14,7 @@ rm -rf "$OUT" && mkdir -p "$OUT"
 # desktop packages it recommends) unless CHROMIUM names a browser binary already there, and
 # playwright-core (npm, into browser-tests/node_modules); and a line in /etc/hosts for the site.
 if [ -n "${CHROMIUM:-}" ]; then
-	[ -x "$CHROMIUM" ] || { echo "browser: 0 passed, 5 failed (CHROMIUM=$CHROMIUM is not an executable)"; exit 1; }
+	[ -x "$CHROMIUM" ] || { echo "browser: 0 passed, 6 failed (CHROMIUM=$CHROMIUM is not an executable)"; exit 1; }
 elif ! command -v chromium >/dev/null 2>&1; then
 	echo "installing Debian's chromium (apt)"
 	apt_log=$(mktemp)
@@ -22,14 +22,14 @@ elif ! command -v chromium >/dev/null 2>&1; then
 		DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends \
 			chromium fonts-liberation; } >"$apt_log" 2>&1; then
 		tail -20 "$apt_log"
-		echo "browser: 0 passed, 5 failed (chromium could not be installed; apt's messages above)"
+		echo "browser: 0 passed, 6 failed (chromium could not be installed; apt's messages above)"
 		exit 1
 	fi
 	rm -f "$apt_log"
 fi
 if [ ! -d "$REPO_DIR/browser-tests/node_modules/playwright-core" ]; then
 	(cd "$REPO_DIR/browser-tests" && npm install --no-audit --no-fund --silent) ||
-		{ echo "browser: 0 passed, 5 failed (playwright-core could not be installed)"; exit 1; }
+		{ echo "browser: 0 passed, 6 failed (playwright-core could not be installed)"; exit 1; }
 fi
 grep -q " $TEST_SITE" /etc/hosts 2>/dev/null || echo "127.0.0.1 $TEST_SITE" >>/etc/hosts 2>/dev/null || true
 
@@ -38,7 +38,7 @@ grep -q " $TEST_SITE" /etc/hosts 2>/dev/null || echo "127.0.0.1 $TEST_SITE" >>/e
 SERVER_LOG="$BENCH_DIR/logs/rl-browser-server.log"
 SERVER_PID="$BENCH_DIR/logs/rl-browser-server.pid"
 if curl -s -o /dev/null "http://127.0.0.1:$PORT/"; then
-	echo "browser: 0 passed, 5 failed (port $PORT is taken by another server; set RL_BROWSER_PORT)"
+	echo "browser: 0 passed, 6 failed (port $PORT is taken by another server; set RL_BROWSER_PORT)"
 	exit 1
 fi
 rm -f "$SERVER_PID"
@@ -60,9 +60,14 @@ for _ in $(seq 60); do curl -sf "$BASE/api/method/ping" >/dev/null && break; sle
 
 passed=0
 failed=0
-for scenario in autofetch-on autofetch-off; do
+for scenario in autofetch-on autofetch-off points; do
 	flag=$([ "$scenario" = "autofetch-on" ] && echo 1 || echo 0)
-	fixture=$(as_bench "bench --site $TEST_SITE execute referral_loyalty.tests.browser_fixture.prepare --kwargs '{\"auto_fetch\": $flag}'" |
+	if [ "$scenario" = "points" ]; then
+		prepare="prepare_points"
+	else
+		prepare="prepare --kwargs '{\"auto_fetch\": $flag}'"
+	fi
+	fixture=$(as_bench "bench --site $TEST_SITE execute referral_loyalty.tests.browser_fixture.$prepare" |
 		tail -1 | python3 -c 'import json,sys; print(json.loads(sys.stdin.read()))')
 	node "$REPO_DIR/browser-tests/pos_referral.mjs" "$BASE" "$fixture" "$scenario" "$OUT" >"$OUT/$scenario.out" 2>&1
 	result=$(grep "^RESULT " "$OUT/$scenario.out" | tail -1 | cut -c8-)
@@ -80,6 +85,7 @@ except Exception as e:
 	print(f"FAIL could not read results: {e}")
 	raise SystemExit
 auto = os.environ["SCENARIO"] == "autofetch-on"
+points = os.environ["SCENARIO"] == "points"
 if not ui.get("ok"):
 	page = ui.get("page") or {}
 	waiting = f" (still waiting for: {'; '.join(page['pending'][:5])})" if page.get("pending") else ""
@@ -91,14 +97,24 @@ if not (ui.get("live_check") or "").startswith("Valid code"):
 	problems.append("no live check of the typed code")
 if auto and not (ui.get("coupons_on_sale") == 1 and (ui.get("sale_total") or 1e9) < fixture["price"]):
 	problems.append(f"coupon not applied automatically: {ui.get('coupons_on_sale')} coupons, total {ui.get('sale_total')}")
-if not auto and not (ui.get("coupons_on_sale") == 0 and ui.get("sale_total") == fixture["price"]):
+if points:
+	sale = server.get("sale") or {}
+	if f"{fixture['points']} loyalty points" not in (ui.get("chip") or ""):
+		problems.append(f"the till did not show the welcome points: {ui.get('chip')}")
+	if not (server.get("referral") or {}).get("referee_points_entry"):
+		problems.append("no welcome points entry on the referral")
+	if (sale.get("redeem_loyalty_points"), sale.get("loyalty_points")) != (1, fixture["points"]):
+		problems.append(f"the first sale did not redeem the welcome points: {sale}")
+	if server.get("points_left") != 0:
+		problems.append(f"points left after the sale: {server.get('points_left')}")
+elif not auto and not (ui.get("coupons_on_sale") == 0 and ui.get("sale_total") == fixture["price"]):
 	problems.append(f"a coupon was fetched with auto-fetch off: {ui.get('coupons_on_sale')} coupons, total {ui.get('sale_total')}")
 referral = (server or {}).get("referral") or {}
 if referral.get("status") != "Qualified" or not referral.get("qualifying_invoice"):
 	problems.append(f"referral not qualified by the sale: {referral}")
 if auto and server.get("referee_coupon_used") != 1:
 	problems.append("the referee's coupon was not redeemed on the sale")
-if not auto and server.get("referee_coupon_used") != 0:
+if not auto and not points and server.get("referee_coupon_used") != 0:
 	problems.append("the referee's coupon was used although not fetched")
 print("PASS" if not problems else "FAIL " + "; ".join(problems))
 PY

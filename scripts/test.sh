@@ -69,7 +69,7 @@ echo "== cashier flow in POS Awesome (headless chromium) [$(elapsed)]"
 bash "$REPO_DIR/scripts/browser_test.sh" | tee "$REPO_DIR/artifacts/browser.log"
 browser_rc=${PIPESTATUS[0]}
 browser_passed=$(grep -oE "^browser: [0-9]+ passed" "$REPO_DIR/artifacts/browser.log" | grep -oE "[0-9]+" || echo 0)
-browser_failed=$(grep -oE "^browser: [0-9]+ passed, [0-9]+ failed" "$REPO_DIR/artifacts/browser.log" | grep -oE "[0-9]+ failed" | grep -oE "[0-9]+" || echo 5)
+browser_failed=$(grep -oE "^browser: [0-9]+ passed, [0-9]+ failed" "$REPO_DIR/artifacts/browser.log" | grep -oE "[0-9]+ failed" | grep -oE "[0-9]+" || echo 6)
 [ "$browser_rc" -ne 0 ] && [ "${browser_failed:-0}" -eq 0 ] && browser_failed=1
 
 echo

@@ -63,7 +63,11 @@ def prepare(auto_fetch: int = 1) -> str:
 	# Each run enrols two referees on the referrer's one code: runs repeated on a site the same day
 	# must not reach the review threshold (5 a day by default). This checks the cashier flow; the
 	# review queue is checked by the site tests (test_review).
-	frappe.db.set_value("Referral Period", period, "review_enrolments_per_day", 0)
+	frappe.db.set_value(
+		"Referral Period",
+		period,
+		{"review_enrolments_per_day": 0, "referee_reward_type": "Coupon", "referee_points": 0},
+	)
 	referrer = frappe.db.get_value("Customer", {"customer_name": "RL Browser Referrer"})
 	if not referrer:
 		referrer = (
@@ -172,7 +176,16 @@ def outcome(customer_name: str) -> str:
 	referral = frappe.db.get_value(
 		"Referral",
 		{"referee": customer},
-		["name", "status", "reason", "referee_coupon", "qualifying_invoice", "referral_code", "referrer"],
+		[
+			"name",
+			"status",
+			"reason",
+			"referee_coupon",
+			"referee_points_entry",
+			"qualifying_invoice",
+			"referral_code",
+			"referrer",
+		],
 		as_dict=True,
 	)
 	used = (
@@ -180,7 +193,71 @@ def outcome(customer_name: str) -> str:
 		if referral and referral.referee_coupon
 		else None
 	)
-	return json.dumps({"customer": customer, "referral": referral, "referee_coupon_used": used}, default=str)
+	sale = (
+		frappe.db.get_value(
+			"Sales Invoice",
+			referral.qualifying_invoice,
+			["redeem_loyalty_points", "loyalty_points", "loyalty_amount", "docstatus"],
+			as_dict=True,
+		)
+		if referral and referral.qualifying_invoice
+		else None
+	)
+	from referral_loyalty.services.points import balance
+
+	return json.dumps(
+		{
+			"customer": customer,
+			"referral": referral,
+			"referee_coupon_used": used,
+			"sale": sale,
+			"points_left": balance(customer, COMPANY) if customer else None,
+		},
+		default=str,
+	)
+
+
+# 80 points of 0.5 pay the whole first sale (40): POS Awesome accepts points beside cash only on a
+# profile that allows partial payment (its cash check leaves the points out)
+REFEREE_POINTS = 80
+LOYALTY_PROGRAM = "RL Browser Points"
+
+
+def prepare_points() -> str:
+	"""The shop of ``prepare`` (no coupon fetched) with a period that welcomes the new customer
+	with 80 loyalty points of the shop's program (a point is worth 0.5)."""
+	shop = json.loads(prepare(auto_fetch=0))
+	if not frappe.db.exists("Loyalty Program", LOYALTY_PROGRAM):
+		frappe.get_doc(
+			{
+				"doctype": "Loyalty Program",
+				"loyalty_program_name": LOYALTY_PROGRAM,
+				"loyalty_program_type": "Single Tier Program",
+				"from_date": "2025-01-01",
+				"company": COMPANY,
+				"conversion_factor": 0.5,
+				"expiry_duration": 365,
+				"expense_account": frappe.db.get_value(
+					"Account", {"company": COMPANY, "root_type": "Expense", "is_group": 0}
+				),
+				"cost_center": frappe.get_cached_value("Company", COMPANY, "cost_center"),
+				"collection_rules": [{"tier_name": "Bronze", "collection_factor": 1000, "min_spent": 0}],
+			}
+		).insert(ignore_permissions=True)
+	period = frappe.db.get_value("Referral Period", {"company": COMPANY, "enabled": 1})
+	frappe.db.set_value(
+		"Referral Period",
+		period,
+		{
+			"referee_reward_type": "Loyalty Points",
+			"referee_points": REFEREE_POINTS,
+			"loyalty_program": LOYALTY_PROGRAM,
+		},
+	)
+	frappe.clear_document_cache("Referral Period", period)
+	# the browser talks to the served site, which sees only committed data
+	frappe.db.commit()  # nosemgrep
+	return json.dumps({**shop, "points": REFEREE_POINTS, "points_value": REFEREE_POINTS * 0.5})
 
 
 def desk_fixture() -> str:
