@@ -35,6 +35,11 @@ doc_events = {
 	# staff contacts for the review queue's employee signal are cached; a change clears them
 	"Employee": {"on_update": "referral_loyalty.services.review.clear_staff_contacts"},
 	"User": {"on_update": "referral_loyalty.services.review.clear_staff_contacts"},
+	# whether reward e-mails can be sent is cached; a change of the accounts clears it
+	"Email Account": {
+		"on_update": "referral_loyalty.services.notifications.clear_outgoing_cache",
+		"on_trash": "referral_loyalty.services.notifications.clear_outgoing_cache",
+	},
 	"POS Invoice": {
 		"validate": "referral_loyalty.events.invoice.validate",
 		"on_submit": "referral_loyalty.events.invoice.on_submit",

@@ -11,12 +11,13 @@ from frappe.utils import today
 from referral_loyalty.api import referrals as api
 from referral_loyalty.exceptions import ReferralNotAllowed
 from referral_loyalty.rules import codes
-from referral_loyalty.services import sharing
+from referral_loyalty.services import notifications, sharing
 from referral_loyalty.services.codes import issue_code
 from referral_loyalty.tests.utils import (
 	COMPANY,
 	OTHER_COMPANY,
 	ReferralTestCase,
+	ensure_loyalty_program,
 	make_customer,
 	make_invoice,
 	make_period,
@@ -241,6 +242,7 @@ class TestReferrerRewardedEmail(ReferralTestCase):
 	def tearDown(self):
 		super().tearDown()
 		frappe.local.outgoing_email_account = {}  # the account was rolled back
+		notifications.clear_outgoing_cache()
 
 	def reward(self, **referrer):
 		period = make_period("2026-03-01", "2026-03-31")
@@ -338,6 +340,25 @@ class TestReferrerRewardedEmail(ReferralTestCase):
 		self.assertLess(ending, body.index(frappe.utils.escape_html(share["text"])))
 		self.assertNotIn(coupon, body[ending:])
 
+	def test_a_referrer_rewarded_in_points_is_told_how_many(self):
+		program = ensure_loyalty_program()
+		make_period(
+			"2026-03-01",
+			"2026-03-31",
+			referrer_reward_type="Loyalty Points",
+			referrer_points=150,
+			loyalty_program=program,
+		)
+		self.referrer, code = make_referrer(email="points.referrer@example.com")
+		with self.on("2026-03-05"):
+			referee = make_customer(code=code.referral_code)
+			make_invoice(referee.name, 100, "2026-03-05")
+		self.referral = referral_of(referee.name)
+		rows = self.queued()
+		self.assertEqual(len(rows), 1)
+		self.assertEqual(self.subject(rows[0]), "Your referral reward: 150 loyalty points")
+		self.assertIn("<b>150</b> loyalty points were added to your balance", self.body(rows[0]))
+
 	def test_referrer_without_email_gets_nothing(self):
 		self.reward()
 		self.assertEqual(self.queued(), [])
@@ -345,6 +366,7 @@ class TestReferrerRewardedEmail(ReferralTestCase):
 	def test_no_outgoing_email_account_sends_nothing(self):
 		frappe.db.delete("Email Account", {"email_account_name": "RL Test Shop Outgoing"})
 		frappe.local.outgoing_email_account = {}
+		notifications.clear_outgoing_cache()
 		if frappe.db.exists("Email Account", {"enable_outgoing": 1}):
 			self.skipTest("this site has an outgoing email account of its own")
 		self.reward(email="no.mail.set.up@example.com")
