@@ -2,7 +2,7 @@
 // Usage: node pos_referral.mjs <base-url> <fixture-json> <scenario: autofetch-on|autofetch-off> <artifacts-dir>
 // Prints one JSON line "RESULT {...}" with what it saw; scripts/browser_test.sh checks the server side.
 import { mkdirSync } from "node:fs";
-import { login, openBrowser, watchPage } from "./session.mjs";
+import { login, openBrowser, waitForPosReady, watchPage } from "./session.mjs";
 
 const [base, fixtureJson, scenario, outDir] = process.argv.slice(2);
 const fixture = JSON.parse(fixtureJson);
@@ -37,6 +37,7 @@ try {
 	await page.goto(`${base}/app/posapp`);
 	await page.getByText("Customer Details").waitFor({ timeout: 90000 });
 	await page.locator("td", { hasText: fixture.item }).first().waitFor({ timeout: 60000 });
+	await waitForPosReady(page);
 	await shot("pos-open");
 
 	// New customer with the code the customer brought, typed as a cashier would
