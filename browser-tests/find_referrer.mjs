@@ -5,7 +5,7 @@
 // Usage: node find_referrer.mjs <base-url> <fixture-json> <artifacts-dir>
 // Prints one JSON line "RESULT {...}" with what it saw; scripts/browser_test.sh checks the server side.
 import { mkdirSync } from "node:fs";
-import { login, openBrowser } from "./session.mjs";
+import { login, openBrowser, waitForPosReady } from "./session.mjs";
 
 const [base, fixtureJson, outDir] = process.argv.slice(2);
 const fixture = JSON.parse(fixtureJson);
@@ -27,6 +27,7 @@ try {
 	await page.goto(`${base}/app/posapp`);
 	await page.getByText("Customer Details").waitFor({ timeout: 90000 });
 	await page.locator("td", { hasText: fixture.item }).first().waitFor({ timeout: 60000 });
+	await waitForPosReady(page);
 
 	// A new customer who does not have the code with them
 	await page.locator(".mdi-plus").first().click();

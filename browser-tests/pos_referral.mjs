@@ -4,7 +4,7 @@
 // first sale redeems them (POS Awesome's own "Redeem Loyalty Points"), the rest paid in cash.
 // Prints one JSON line "RESULT {...}" with what it saw; scripts/browser_test.sh checks the server side.
 import { mkdirSync } from "node:fs";
-import { login, openBrowser, watchPage } from "./session.mjs";
+import { login, openBrowser, waitForPosReady, watchPage } from "./session.mjs";
 
 const [base, fixtureJson, scenario, outDir] = process.argv.slice(2);
 const fixture = JSON.parse(fixtureJson);
@@ -40,6 +40,7 @@ try {
 	await page.goto(`${base}/app/posapp`);
 	await page.getByText("Customer Details").waitFor({ timeout: 90000 });
 	await page.locator("td", { hasText: fixture.item }).first().waitFor({ timeout: 60000 });
+	await waitForPosReady(page);
 	await shot("pos-open");
 
 	// New customer with the code the customer brought, typed as a cashier would

@@ -42,3 +42,23 @@ export function watchPage(page) {
 		errors: errors.slice(-20),
 	});
 }
+
+// POS Awesome goes on starting up behind a loading overlay (catalogue, customers, then a new sale)
+// after its page shows; a customer created meanwhile is dropped when that new sale starts. A
+// cashier begins once the POS is ready: no overlay and the customers loaded, for a moment.
+export async function waitForPosReady(page, timeout = 120000) {
+	await page.waitForFunction(
+		() => {
+			const label = document.querySelector(".customer-autocomplete label")?.textContent?.trim();
+			const busy = document.querySelector(".loading-overlay, .customer-load-status") || label !== "Customer";
+			if (busy) {
+				window.__rlReadySince = 0;
+				return false;
+			}
+			window.__rlReadySince = window.__rlReadySince || Date.now();
+			return Date.now() - window.__rlReadySince > 1500;
+		},
+		null,
+		{ timeout, polling: 200 }
+	);
+}
