@@ -40,22 +40,13 @@ def prepare(auto_fetch: int = 1) -> str:
 	if not period:
 		period = (
 			frappe.get_doc(
-				{
-					"doctype": "Referral Period",
-					"title": "Browser check",
-					"company": COMPANY,
-					"from_date": add_days(today(), -1),
-					"to_date": add_days(today(), 60),
-					"reward_mode": "Double-sided",
-					"qualification": "On first purchase",
-					"min_purchase_amount": 10,
-					"qualify_within_days": 30,
-					"referee_offer": REFEREE_OFFER,
-					"referrer_offer": REFERRER_OFFER,
-					"copy": [
-						{"language": "en", "title": "10% off your first order", "description": "Welcome!"}
-					],
-				}
+				running_period(
+					"Browser check",
+					COMPANY,
+					REFEREE_OFFER,
+					REFERRER_OFFER,
+					copy=[{"language": "en", "title": "10% off your first order", "description": "Welcome!"}],
+				)
 			)
 			.insert(ignore_permissions=True)
 			.name
@@ -103,6 +94,25 @@ def prepare(auto_fetch: int = 1) -> str:
 			"referrer": referrer,
 		}
 	)
+
+
+def running_period(title: str, company: str, referee_offer: str, referrer_offer: str, **values) -> dict:
+	"""A double-sided Referral Period running from yesterday for 60 days, paid on a first purchase
+	of 10 or more within 30 days (``values`` add to or change that)."""
+	return {
+		"doctype": "Referral Period",
+		"title": title,
+		"company": company,
+		"from_date": add_days(today(), -1),
+		"to_date": add_days(today(), 60),
+		"reward_mode": "Double-sided",
+		"qualification": "On first purchase",
+		"min_purchase_amount": 10,
+		"qualify_within_days": 30,
+		"referee_offer": referee_offer,
+		"referrer_offer": referrer_offer,
+		**values,
+	}
 
 
 def _open_shift(profile: str, user: str = "Administrator") -> None:

@@ -5,9 +5,10 @@ held for review — one whose qualifying sale already happened. Run with ``bench
 import json
 
 import frappe
-from frappe.utils import add_days, today
+from frappe.utils import today
 
 from referral_loyalty import demo
+from referral_loyalty.tests.browser_fixture import running_period
 
 COMPANY = "RL Review Shop"
 ABBR = "RLRS"
@@ -26,21 +27,9 @@ def prepare() -> str:
 	demo.ensure_offer(REFEREE_OFFER, COMPANY, 10)
 	demo.ensure_offer(REFERRER_OFFER, COMPANY, 15)
 	frappe.db.delete("Referral Period", {"company": COMPANY})
+	# the second enrolment on a code in a day waits for review
 	frappe.get_doc(
-		{
-			"doctype": "Referral Period",
-			"title": "Review check",
-			"company": COMPANY,
-			"from_date": add_days(today(), -1),
-			"to_date": add_days(today(), 60),
-			"reward_mode": "Double-sided",
-			"qualification": "On first purchase",
-			"min_purchase_amount": 10,
-			"qualify_within_days": 30,
-			"referee_offer": REFEREE_OFFER,
-			"referrer_offer": REFERRER_OFFER,
-			"review_enrolments_per_day": 1,  # the second enrolment on a code in a day waits for review
-		}
+		running_period("Review check", COMPANY, REFEREE_OFFER, REFERRER_OFFER, review_enrolments_per_day=1)
 	).insert(ignore_permissions=True)
 	if not frappe.db.exists("User", MANAGER):
 		frappe.get_doc(
