@@ -60,6 +60,9 @@ scheduler_events = {
 	"cron": {"*/5 * * * *": ["referral_loyalty.services.outbox.sweep"]},
 }
 
+# the workspace cards name the company they count (public/js/referral_cards.js)
+app_include_js = "/assets/referral_loyalty/js/referral_cards.js"
+
 page_js = {"posapp": "public/js/posapp_referrals.js"}
 
 doctype_js = {

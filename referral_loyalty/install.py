@@ -117,6 +117,27 @@ CUSTOM_FIELDS = {
 			"description": "The referral was reversed before this reward was used",
 		},
 	],
+	"Loyalty Point Entry": [
+		{
+			"fieldname": "rl_referral",
+			"label": "Referral",
+			"fieldtype": "Link",
+			"options": "Referral",
+			"insert_after": "redeem_against",
+			"read_only": 1,
+			"no_copy": 1,
+			"search_index": 1,
+		},
+		{
+			"fieldname": "rl_side",
+			"label": "Referral Side",
+			"fieldtype": "Select",
+			"options": "\nReferee\nReferrer\nBonus",
+			"insert_after": "rl_referral",
+			"read_only": 1,
+			"no_copy": 1,
+		},
+	],
 }
 
 # (doctype, fieldname, property, value, property_type)
@@ -127,12 +148,29 @@ PROPERTY_SETTERS = (
 	("Referral Code", "referral_code", "read_only", "1", "Check"),
 )
 
-# (doctype, columns, index name): filters used at the till
+# (doctype, columns, index name): filters used at the till, and the reports' covering indexes on
+# other apps' tables (the Referral's own are in its on_doctype_update)
 INDEXES = (
 	("Referral Code", ["customer", "company"], "rl_customer_company_index"),
 	("POS Coupon", ["customer", "company"], "rl_customer_company_index"),
 	("POS Opening Shift", ["user", "status"], "rl_user_status_index"),
 	("Referral Period", ["company", "from_date"], "rl_company_from_date_index"),
+	# Reward Cost: reward coupons of a company issued in a date range, counted from the index alone
+	(
+		"POS Coupon",
+		["company", "creation", "rl_referral", "rl_side", "pos_offer", "used", "rl_withdrawn"],
+		"rl_reward_cost_index",
+	),
+	# the sales a reward coupon was applied on (POS Awesome's posa_coupons rows)
+	("POS Coupon Detail", ["coupon", "parenttype"], "rl_coupon_index"),
+	# reward points of a company in a date range; what was spent or taken back of an entry
+	("Loyalty Point Entry", ["company", "rl_side", "posting_date"], "rl_reward_points_index"),
+	("Loyalty Point Entry", ["redeem_against"], "rl_redeem_against_index"),
+	# Referral ROI: the new customers of a date range who came without a referral
+	("Customer", ["creation", "rl_referral"], "rl_new_customers_index"),
+	# the workspace cards: enabled codes of a company; the reports: codes with a campaign
+	("Referral Code", ["company", "disabled"], "rl_company_enabled_index"),
+	("Referral Code", ["campaign"], "rl_campaign_index"),
 )
 
 

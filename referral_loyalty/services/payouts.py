@@ -27,7 +27,15 @@ def pay(
 	if reward.kind == rewards.POINTS:
 		if not program:
 			frappe.throw(frappe._("A loyalty program is needed to reward in points."))
-		entry = points.award(customer, referral.company, program, reward.points, referral.get("pos_profile"))
+		entry = points.award(
+			customer,
+			referral.company,
+			program,
+			reward.points,
+			referral.get("pos_profile"),
+			referral=referral.name,
+			side=side,
+		)
 		return frappe._dict(points_entry=entry, coupon=None)
 	coupon = coupons.issue(
 		referral,

@@ -13,7 +13,9 @@ An entry is written as ERPNext's own would be, with what a reward needs:
   create POS Invoices, else Sales Invoice; ERPNext redeems an entry only on its own doctype), no
   invoice (a reward belongs to no sale, and ERPNext's cancel of a sale must not touch it).
 Taking points back writes a negative entry against the reward's (same expiry): the unspent points
-only, so a balance is never driven negative; spent points are recorded as redeemed.
+only, so a balance is never driven negative; spent points are recorded as redeemed. A reward entry
+and its take-back carry the referral and side they belong to (``rl_referral``, ``rl_side``), which
+the reports read.
 """
 
 from __future__ import annotations
@@ -31,8 +33,18 @@ NO_EXPIRY = dt.date(2099, 12, 31)
 POS_INVOICE_FLAG = "create_pos_invoice_instead_of_sales_invoice"  # POS Awesome's POS Profile field
 
 
-def award(customer: str, company: str, program: str, points: int, pos_profile: str | None = None) -> str:
-	"""Give ``customer`` ``points`` of ``program`` (see the module docstring); returns the entry."""
+def award(
+	customer: str,
+	company: str,
+	program: str,
+	points: int,
+	pos_profile: str | None = None,
+	*,
+	referral: str | None = None,
+	side: str | None = None,
+) -> str:
+	"""Give ``customer`` ``points`` of ``program`` (see the module docstring); returns the entry,
+	marked with the ``referral`` and ``side`` it rewards (as reward coupons are)."""
 	program_row = _program(program)
 	target, target_points = program, points
 	current = frappe.db.get_value("Customer", customer, "loyalty_program")
@@ -61,6 +73,8 @@ def award(customer: str, company: str, program: str, points: int, pos_profile: s
 			if target_row.expiry_duration
 			else NO_EXPIRY,
 			"posting_date": posting_date,
+			"rl_referral": referral,
+			"rl_side": side,
 		}
 	)
 	entry.flags.ignore_permissions = True
@@ -83,6 +97,8 @@ def take_back(entry: str) -> str:
 			"loyalty_program_tier",
 			"expiry_date",
 			"invoice_type",
+			"rl_referral",
+			"rl_side",
 		],
 		as_dict=True,
 	)
@@ -110,6 +126,8 @@ def take_back(entry: str) -> str:
 				"purchase_amount": 0,
 				"expiry_date": row.expiry_date,
 				"posting_date": today(),
+				"rl_referral": row.rl_referral,
+				"rl_side": row.rl_side,
 			}
 		)
 		offset.flags.ignore_permissions = True

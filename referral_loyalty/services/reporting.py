@@ -1,10 +1,16 @@
 """Read-side measures of the referral programme, shared by the reports and the workspace cards.
 
-Every measure is defined once here, as a query on the Referral ledger and the reward coupons:
+Every measure is defined once here, as a query on the Referral ledger and the rewards it paid:
 
 - funnel stages of a referral (enrolled → pending → qualified → rewarded → redeemed);
-- per-referrer counts;
-- reward coupons issued / redeemed per offer and side, and the discount they gave.
+- per-referrer and per-cashier counts;
+- rewards held, issued, withdrawn and redeemed per reward and side, and what they cost;
+- the return on the programme: the referees' sales and gross profit after enrolment against the
+  whole reward cost, beside the company's other new customers.
+
+Rewards are the reward coupons (POS Coupon with ``rl_referral``) and reward loyalty points (Loyalty
+Point Entry with ``rl_referral``; a take-back is a negative entry of the same referral and side,
+ERPNext's own redemptions are negative entries ``redeem_against`` it without one).
 
 The discount a reward coupon gave is read from the submitted invoices it was applied on (POS
 Awesome's ``posa_coupons`` rows, POS Coupon Detail, with ``applied`` set): for an offer of type
@@ -12,8 +18,17 @@ Awesome's ``posa_coupons`` rows, POS Coupon Detail, with ``applied`` set): for a
 POS Awesome sets from such an offer; for an item offer ("Item Price", "Give Product") it is the
 item discount, ``(base_price_list_rate - base_rate) * qty``, on the invoice lines that POS Awesome
 tagged with the offer (``posa_offers`` of the line, or the given item's line). Loyalty-point
-offers give no discount. Returns are not netted off; cancelled invoices and consolidated Sales
-Invoices (whose POS Invoices are counted themselves) are left out. Amounts are in company currency.
+offers give no discount. Points cost their money value (the program's conversion factor) when
+issued, less what was taken back. Returns are not netted off; cancelled invoices and consolidated
+Sales Invoices (whose POS Invoices are counted themselves) are left out. Amounts are in company
+currency.
+
+Gross profit is ERPNext's (its Gross Profit report): the lines' net amount less their valuation
+(``incoming_rate`` x stock quantity, which ERPNext sets from the stock ledger when the sale moves
+stock); returns count with their negative amounts.
+
+Every query is answered from indexes (see ``install.INDEXES`` and the Referral's
+``on_doctype_update``): grouped first by what the index holds, then joined to names and campaigns.
 """
 
 from __future__ import annotations
@@ -23,28 +38,35 @@ from dataclasses import dataclass
 import frappe
 from frappe import _
 from frappe.query_builder import Case, Criterion, DocType
-from frappe.query_builder.functions import Coalesce, Concat, Count, Date, Sum
-from frappe.utils import flt, getdate
+from frappe.query_builder.functions import Coalesce, Concat, Count, Sum
+from frappe.utils import add_days, flt, getdate
+from pypika.terms import CustomFunction, ExistsCriterion, LiteralValue
 
 from referral_loyalty.exceptions import ReferralNotAllowed
-from referral_loyalty.rules import eligibility
+from referral_loyalty.rules import eligibility, rewards
 
 INVOICE_DOCTYPES = ("Sales Invoice", "POS Invoice")
 GRAND_TOTAL_OFFER = "Grand Total"
 ITEM_OFFERS = ("Item Price", "Give Product")
 FUNNEL_STAGES = ("enrolled", "pending", "qualified", "rewarded", "redeemed")
+REWARD_SIDES = (rewards.REFEREE, rewards.REFERRER, rewards.BONUS)
+# a referrer reward that was paid (a Withdrawn one may also have been held and never paid)
+PAID_STATUSES = (rewards.ISSUED, rewards.WITHDRAWN, rewards.REDEEMED)
+ROI_DAYS = 90
 
 
 @dataclass(frozen=True)
 class Scope:
 	"""What a report or a card looks at. Dates bound the enrolment date (referrals) or the issue
-	date (coupons); the campaign is the referral period's, else the referral code's."""
+	date (rewards); the campaign is the referral period's, else the referral code's. ``companies``:
+	several companies at once (the workspace cards of a user who reads several)."""
 
 	company: str | None = None
 	from_date: str | None = None
 	to_date: str | None = None
 	referral_period: str | None = None
 	campaign: str | None = None
+	companies: tuple[str, ...] = ()
 
 	@classmethod
 	def of(cls, filters) -> Scope:
@@ -57,14 +79,21 @@ class Scope:
 			campaign=filters.campaign or None,
 		)
 
+	def company_criterion(self, field) -> Criterion:
+		if self.company:
+			return field == self.company
+		if self.companies:
+			return field.isin(self.companies)
+		return Criterion.all([])
 
-class _Tables:
-	def __init__(self):
-		self.referral = DocType("Referral")
-		self.period = DocType("Referral Period")
-		self.code = DocType("Referral Code")
-		self.coupon = DocType("POS Coupon")
-		self.campaign = Coalesce(self.period.campaign, self.code.campaign)
+	def date_criteria(self, field, *, datetime: bool = False) -> list:
+		"""Bounds on a date column, or on a datetime column as a range (sargable: no DATE())."""
+		conditions = []
+		if self.from_date:
+			conditions.append(field >= self.from_date)
+		if self.to_date:
+			conditions.append(field < str(add_days(self.to_date, 1)) if datetime else field <= self.to_date)
+		return conditions
 
 
 def require_read(doctype: str, company: str | None = None) -> None:
@@ -91,258 +120,685 @@ def report_scope(filters, doctype: str) -> Scope:
 	return scope
 
 
-def _referral_criteria(t: _Tables, scope: Scope, date_field) -> Criterion:
-	conditions = []
-	if scope.company:
-		conditions.append(t.referral.company == scope.company)
-	if scope.from_date:
-		conditions.append(date_field >= scope.from_date)
-	if scope.to_date:
-		conditions.append(date_field <= scope.to_date)
+# --- referrals, grouped by period and code, then by period and campaign ------------------------
+
+
+def _referral_criteria(referral, scope: Scope) -> Criterion:
+	conditions = [scope.company_criterion(referral.company), *scope.date_criteria(referral.enrolled_on)]
 	if scope.referral_period:
-		conditions.append(t.referral.referral_period == scope.referral_period)
-	if scope.campaign:
-		conditions.append(t.campaign == scope.campaign)
+		conditions.append(referral.referral_period == scope.referral_period)
 	return Criterion.all(conditions)
-
-
-def _referrals(t: _Tables):
-	"""Referrals with their period, code and referrer coupon joined."""
-	return (
-		frappe.qb.from_(t.referral)
-		.left_join(t.period)
-		.on(t.period.name == t.referral.referral_period)
-		.left_join(t.code)
-		.on(t.code.name == t.referral.referral_code)
-		.left_join(t.coupon)
-		.on(t.coupon.name == t.referral.referrer_coupon)
-	)
 
 
 def _count_if(condition):
 	return Sum(Case().when(condition, 1).else_(0))
 
 
-def _stage_counts(t: _Tables) -> dict:
+def _period_rows(periods) -> dict:
+	"""Title and campaign of each of these periods."""
+	if not periods:
+		return {}
+	period = DocType("Referral Period")
+	return {
+		row.name: row
+		for row in frappe.qb.from_(period)
+		.select(period.name, period.title, period.campaign)
+		.where(period.name.isin(list(periods)))
+		.run(as_dict=True)
+	}
+
+
+def _code_campaigns() -> dict:
+	"""The campaign of every code that has one (few: influencers' codes; from the campaign index)."""
+	code = DocType("Referral Code")
+	return dict(frappe.qb.from_(code).select(code.name, code.campaign).where(code.campaign > "").run())
+
+
+def _by_period_and_campaign(scope: Scope, parts: list[list[dict]], numbers) -> list[frappe._dict]:
+	"""Rows grouped by (referral_period, referral_code) → rows per (period, campaign), summed;
+	the campaign is the period's, else the code's. The campaign filter applies here."""
+	period_rows = _period_rows({row.referral_period for part in parts for row in part if row.referral_period})
+	code_campaigns = _code_campaigns()
+	grouped: dict[tuple, frappe._dict] = {}
+	for part in parts:
+		for row in part:
+			period = period_rows.get(row.referral_period) or frappe._dict()
+			campaign = period.campaign or code_campaigns.get(row.referral_code)
+			if scope.campaign and campaign != scope.campaign:
+				continue
+			key = (row.referral_period, campaign)
+			out = grouped.get(key)
+			if out is None:
+				out = grouped[key] = frappe._dict(
+					referral_period=row.referral_period,
+					period_title=period.title,
+					campaign=campaign,
+					**dict.fromkeys(numbers, 0),
+				)
+			for field in numbers:
+				if row.get(field) is not None:
+					out[field] += row[field]
+	return sorted(grouped.values(), key=lambda r: (r.referral_period or "", r.campaign or ""))
+
+
+def _stage_counts(referral) -> dict:
 	"""A referral counts in every stage it reached, whatever happened to it afterwards.
 
 	- enrolled: a customer was created with a valid code (every Referral);
 	- pending: it passed the enrolment checks (not rejected at enrolment);
-	- qualified: it was credited (``qualified_on`` is kept when it is later reversed);
-	- rewarded: the referrer's coupon was issued;
-	- redeemed: that coupon was used on a sale.
+	- qualified: it was credited (``qualified_on`` is kept when it is later reversed).
 	"""
-	referral = t.referral
 	rejected_at_enrolment = (
 		(referral.status == eligibility.REJECTED)
 		& referral.reason.isin(eligibility.ENROLMENT_REASONS)
-		& (Coalesce(referral.qualifying_invoice, "") == "")
+		& (Coalesce(referral.qualifying_invoice_type, "") == "")
 	)
 	return {
 		"enrolled": Count("*"),
 		"pending": _count_if(rejected_at_enrolment.negate()),
 		"qualified": _count_if(referral.qualified_on.isnotnull()),
-		"rewarded": _count_if(Coalesce(referral.referrer_coupon, "") != ""),
-		"redeemed": _count_if(Coalesce(t.coupon.used, 0) > 0),
 	}
+
+
+def _paid_referrer_rewards(scope: Scope, group_by: tuple[str, ...]) -> list:
+	"""Per group: referrer rewards paid (a coupon or points) and those the referrer used.
+	Only referrals whose referrer reward status says it may have been paid are read."""
+	referral, coupon, lpe = DocType("Referral"), DocType("POS Coupon"), DocType("Loyalty Point Entry")
+	spent = (
+		frappe.qb.from_(lpe)
+		.select(lpe.redeem_against)
+		.where((lpe.loyalty_points < 0) & (Coalesce(lpe.rl_side, "") == ""))
+		.where(lpe.redeem_against == referral.referrer_points_entry)
+	)
+	paid = (Coalesce(referral.referrer_coupon, "") != "") | (
+		Coalesce(referral.referrer_points_entry, "") != ""
+	)
+	used = (Coalesce(coupon.used, 0) > 0) | ExistsCriterion(spent)
+	return (
+		frappe.qb.from_(referral)
+		.left_join(coupon)
+		.on(coupon.name == referral.referrer_coupon)
+		.select(
+			*(referral[field] for field in group_by),
+			_count_if(paid).as_("rewarded"),
+			_count_if(paid & used).as_("redeemed"),
+		)
+		.where(_referral_criteria(referral, scope))
+		.where(referral.referrer_reward_status.isin(PAID_STATUSES))
+		.groupby(*(referral[field] for field in group_by))
+		.run(as_dict=True)
+	)
 
 
 def funnel(scope: Scope) -> list[dict]:
 	"""Funnel counts grouped by the period a referral is credited to and its campaign."""
-	t = _Tables()
-	stages = _stage_counts(t)
-	query = (
-		_referrals(t)
-		.select(
-			t.referral.referral_period,
-			t.period.title.as_("period_title"),
-			t.campaign.as_("campaign"),
-			*(expr.as_(name) for name, expr in stages.items()),
-		)
-		.where(_referral_criteria(t, scope, t.referral.enrolled_on))
-		.groupby(t.referral.referral_period, t.period.title, t.campaign)
-		.orderby(t.referral.referral_period)
+	referral = DocType("Referral")
+	group = ("referral_period", "referral_code")
+	stages = _stage_counts(referral)
+	counts = (
+		frappe.qb.from_(referral)
+		.select(referral.referral_period, referral.referral_code, *(e.as_(n) for n, e in stages.items()))
+		.where(_referral_criteria(referral, scope))
+		.groupby(referral.referral_period, referral.referral_code)
+		.run(as_dict=True)
 	)
-	return [_ints(row, FUNNEL_STAGES) for row in query.run(as_dict=True)]
+	paid = _paid_referrer_rewards(scope, group)
+	return [
+		_ints(row, FUNNEL_STAGES) for row in _by_period_and_campaign(scope, [counts, paid], FUNNEL_STAGES)
+	]
 
 
-def top_referrers(scope: Scope) -> list[dict]:
-	"""Per referral code (one per referrer and company): referrals by outcome and rewards."""
-	t = _Tables()
-	referral, customer = t.referral, DocType("Customer")
-	query = (
-		_referrals(t)
-		.left_join(customer)
-		.on(customer.name == referral.referrer)
+def top_referrers(scope: Scope, top: int = 0) -> list[dict]:
+	"""Per referral code (one per referrer and company): referrals by outcome and rewards, the
+	most qualified first (then the most enrolled); ``top``: only that many (0 = all)."""
+	referral = DocType("Referral")
+	counts = (
+		frappe.qb.from_(referral)
 		.select(
-			referral.referrer,
-			customer.customer_name.as_("referrer_name"),
 			referral.referral_code,
-			t.code.referral_code.as_("code"),
 			Count("*").as_("enrolled"),
 			_count_if(referral.status == eligibility.PENDING).as_("pending"),
 			_count_if(referral.status == eligibility.QUALIFIED).as_("qualified"),
 			_count_if(referral.status == eligibility.REJECTED).as_("rejected"),
-			_count_if(Coalesce(referral.referrer_coupon, "") != "").as_("rewards_issued"),
-			_count_if(Coalesce(t.coupon.used, 0) > 0).as_("rewards_redeemed"),
 		)
-		.where(_referral_criteria(t, scope, referral.enrolled_on))
-		.groupby(referral.referral_code, referral.referrer, customer.customer_name, t.code.referral_code)
+		.where(_referral_criteria(referral, scope))
+		.groupby(referral.referral_code)
+		.run(as_dict=True)
 	)
-	numbers = ("enrolled", "pending", "qualified", "rejected", "rewards_issued", "rewards_redeemed")
-	rows = [_ints(row, numbers) for row in query.run(as_dict=True)]
-	rows.sort(key=lambda r: (-r.qualified, -r.enrolled, r.referrer_name or r.referrer or ""))
+	if scope.campaign:
+		code_campaigns = _code_campaigns()
+		counts = [row for row in counts if code_campaigns.get(row.referral_code) == scope.campaign]
+	paid = {row.referral_code: row for row in _paid_referrer_rewards(scope, ("referral_code",))}
+	rows = []
+	for row in counts:
+		row = _ints(row, ("enrolled", "pending", "qualified", "rejected"))
+		rewarded = paid.get(row.referral_code) or {}
+		row.rewards_issued = int(rewarded.get("rewarded") or 0)
+		row.rewards_redeemed = int(rewarded.get("redeemed") or 0)
+		rows.append(row)
+	rows.sort(key=lambda r: (-r.qualified, -r.enrolled, r.referral_code or ""))
+	if top:
+		rows = rows[:top]
+	_add_referrers(rows)
 	return rows
 
 
-def _coupon_scope(t: _Tables, scope: Scope) -> Criterion:
-	conditions = [Coalesce(t.coupon.rl_referral, "") != ""]
-	if scope.company:
-		conditions.append(t.coupon.company == scope.company)
-	if scope.from_date:
-		conditions.append(Date(t.coupon.creation) >= scope.from_date)
-	if scope.to_date:
-		conditions.append(Date(t.coupon.creation) <= scope.to_date)
-	if scope.referral_period:
-		conditions.append(t.referral.referral_period == scope.referral_period)
-	if scope.campaign:
-		conditions.append(t.campaign == scope.campaign)
-	return Criterion.all(conditions)
+def _add_referrers(rows: list) -> None:
+	"""The referrer, their name and the code as typed, for the rows shown."""
+	if not rows:
+		return
+	code, customer = DocType("Referral Code"), DocType("Customer")
+	names = {
+		row.name: row
+		for row in frappe.qb.from_(code)
+		.left_join(customer)
+		.on(customer.name == code.customer)
+		.select(code.name, code.customer, code.referral_code, customer.customer_name)
+		.where(code.name.isin([row.referral_code for row in rows]))
+		.run(as_dict=True)
+	}
+	for row in rows:
+		found = names.get(row.referral_code) or frappe._dict()
+		row.update(referrer=found.customer, referrer_name=found.customer_name, code=found.referral_code)
 
 
-def _coupons(t: _Tables):
-	"""Reward coupons with their referral, period and code joined."""
-	return (
-		frappe.qb.from_(t.coupon)
-		.join(t.referral)
-		.on(t.referral.name == t.coupon.rl_referral)
-		.left_join(t.period)
-		.on(t.period.name == t.referral.referral_period)
-		.left_join(t.code)
-		.on(t.code.name == t.referral.referral_code)
+def by_cashier(scope: Scope) -> list[dict]:
+	"""Per user who enrolled the referee and POS Profile: enrolments and what became of them."""
+	referral = DocType("Referral")
+	query = (
+		frappe.qb.from_(referral)
+		.select(
+			referral.enrolled_by,
+			referral.pos_profile,
+			Count("*").as_("enrolled"),
+			_count_if(referral.status == eligibility.REJECTED).as_("rejected"),
+			_count_if(referral.status == eligibility.UNDER_REVIEW).as_("under_review"),
+			_count_if(referral.qualified_on.isnotnull()).as_("qualified"),
+		)
+		.where(_referral_criteria(referral, scope))
+		.groupby(referral.enrolled_by, referral.pos_profile)
 	)
+	if scope.campaign:
+		query = query.select(referral.referral_period, referral.referral_code).groupby(
+			referral.referral_period, referral.referral_code
+		)
+	numbers = ("enrolled", "rejected", "under_review", "qualified")
+	rows = [_ints(row, numbers) for row in query.run(as_dict=True)]
+	if scope.campaign:
+		rows = _campaign_rows(scope, rows, ("enrolled_by", "pos_profile"), numbers)
+	rows.sort(key=lambda r: (-r.enrolled, r.enrolled_by or "", r.pos_profile or ""))
+	return rows
+
+
+def _campaign_rows(scope: Scope, rows: list, keys: tuple, numbers: tuple) -> list:
+	"""Rows that also carry (referral_period, referral_code): those of the scope's campaign,
+	summed again by ``keys``."""
+	period_rows = _period_rows({r.referral_period for r in rows if r.referral_period})
+	code_campaigns = _code_campaigns()
+	out: dict[tuple, frappe._dict] = {}
+	for row in rows:
+		period = period_rows.get(row.referral_period) or frappe._dict()
+		if (period.campaign or code_campaigns.get(row.referral_code)) != scope.campaign:
+			continue
+		key = tuple(row[k] for k in keys)
+		total = out.setdefault(key, frappe._dict({**{k: row[k] for k in keys}, **dict.fromkeys(numbers, 0)}))
+		for field in numbers:
+			total[field] += row[field]
+	return list(out.values())
+
+
+# --- rewards: coupons and points -------------------------------------------------------------
+
+
+def _coupon_scope(coupon, scope: Scope) -> Criterion:
+	"""Reward coupons of the scope's company issued in its dates (the reward cost index)."""
+	return Criterion.all(
+		[
+			scope.company_criterion(coupon.company),
+			*scope.date_criteria(coupon.creation, datetime=True),
+			coupon.rl_referral > "",
+		]
+	)
+
+
+def _period_criteria(referral, scope: Scope) -> list:
+	return [referral.referral_period == scope.referral_period] if scope.referral_period else []
 
 
 def reward_cost(scope: Scope) -> list[dict]:
-	"""Per offer and side: reward coupons issued, redeemed, withdrawn, and the discount they gave."""
-	t = _Tables()
-	query = (
-		_coupons(t)
-		.select(
-			t.coupon.pos_offer,
-			t.coupon.rl_side.as_("side"),
-			Count("*").as_("issued"),
-			_count_if(Coalesce(t.coupon.used, 0) > 0).as_("redeemed"),
-			_count_if(t.coupon.rl_withdrawn == 1).as_("withdrawn"),
-		)
-		.where(_coupon_scope(t, scope))
-		.groupby(t.coupon.pos_offer, t.coupon.rl_side)
-		.orderby(t.coupon.pos_offer)
-		.orderby(t.coupon.rl_side)
-	)
-	rows = {
-		(r.pos_offer, r.side): _ints(r, ("issued", "redeemed", "withdrawn")) for r in query.run(as_dict=True)
-	}
+	"""Per reward (a coupon's offer, or loyalty points) and side: rewards held, issued, redeemed and
+	withdrawn, the discount the coupons gave, the points and their money value, the whole cost.
+	Dates bound the day a reward was issued (or, for one still held, the day it was earned)."""
+	rows: dict[tuple, frappe._dict] = {}
+
+	def row_for(reward_type: str, offer: str | None, side: str) -> frappe._dict:
+		key = (reward_type, offer or "", side)
+		if key not in rows:
+			rows[key] = frappe._dict(
+				reward_type=reward_type,
+				pos_offer=offer,
+				side=side,
+				held=0,
+				issued=0,
+				redeemed=0,
+				withdrawn=0,
+				invoices=0,
+				discount=0.0,
+				points=0,
+				points_value=0.0,
+			)
+		return rows[key]
+
+	for part in _coupon_counts(scope):
+		row = row_for(rewards.COUPON, part.pos_offer, part.side)
+		row.update(_ints(part, ("issued", "redeemed", "withdrawn")))
+	for part in _discounts(scope, ("pos_offer", "side")):
+		row = row_for(rewards.COUPON, part.pos_offer, part.side)
+		row.discount += flt(part.discount)
+		row.invoices += int(part.invoices or 0)
+	for part in _point_rewards(scope):
+		row = row_for(rewards.POINTS, None, part.side)
+		row.update(_ints(part, ("issued", "redeemed", "withdrawn", "points")))
+		row.points_value = flt(part.points_value)
+	for part in _held_rewards(scope):
+		row_for(part.reward_type, part.pos_offer, part.side).held += int(part.held)
 	for row in rows.values():
-		row.update(discount=0.0, invoices=0)
-	for part in _discounts(scope):
-		row = rows.get((part.pos_offer, part.side))
-		if row:
-			row.discount += flt(part.discount)
-			row.invoices += int(part.invoices or 0)
-	return list(rows.values())
+		row.cost = flt(row.discount) + flt(row.points_value)
+	side_order = {side: i for i, side in enumerate(REWARD_SIDES)}
+	return sorted(rows.values(), key=lambda r: (side_order.get(r.side, 9), r.reward_type, r.pos_offer or ""))
+
+
+def _coupon_counts(scope: Scope) -> list:
+	coupon = DocType("POS Coupon")
+	query = frappe.qb.from_(coupon)
+	if scope.referral_period or scope.campaign:
+		query = _join_referral_scope(query, coupon.rl_referral, scope)
+	return (
+		query.select(
+			coupon.pos_offer,
+			coupon.rl_side.as_("side"),
+			Count("*").as_("issued"),
+			_count_if(Coalesce(coupon.used, 0) > 0).as_("redeemed"),
+			_count_if(coupon.rl_withdrawn == 1).as_("withdrawn"),
+		)
+		.where(_coupon_scope(coupon, scope))
+		.groupby(coupon.pos_offer, coupon.rl_side)
+		.run(as_dict=True)
+	)
+
+
+def _join_referral_scope(query, referral_field, scope: Scope):
+	"""Restrict rewards to referrals of the scope's period and campaign."""
+	referral, period, code = DocType("Referral"), DocType("Referral Period"), DocType("Referral Code")
+	query = query.join(referral).on(referral.name == referral_field)
+	for condition in _period_criteria(referral, scope):
+		query = query.where(condition)
+	if scope.campaign:
+		query = (
+			query.left_join(period)
+			.on(period.name == referral.referral_period)
+			.left_join(code)
+			.on(code.name == referral.referral_code)
+			.where(Coalesce(period.campaign, code.campaign) == scope.campaign)
+		)
+	return query
+
+
+def _point_rewards(scope: Scope) -> list:
+	"""Per side: reward point entries issued in the dates, those partly or wholly spent
+	(redeemed), those taken back unspent (withdrawn), and the points kept with their money value."""
+	lpe, program = DocType("Loyalty Point Entry"), DocType("Loyalty Program")
+	back = DocType("Loyalty Point Entry").as_("back")  # the entries against a reward entry
+	taken_back = (
+		frappe.qb.from_(back)
+		.select(Coalesce(Sum(back.loyalty_points), 0))
+		.where((back.redeem_against == lpe.name) & (back.rl_side == lpe.rl_side))
+	)
+	spent = (
+		frappe.qb.from_(back)
+		.select(back.name)
+		.where((back.redeem_against == lpe.name) & (Coalesce(back.rl_side, "") == ""))
+		.where(back.loyalty_points < 0)
+	)
+	kept = lpe.loyalty_points + taken_back
+	query = frappe.qb.from_(lpe).left_join(program).on(program.name == lpe.loyalty_program)
+	if scope.referral_period or scope.campaign:
+		query = _join_referral_scope(query, lpe.rl_referral, scope)
+	return (
+		query.select(
+			lpe.rl_side.as_("side"),
+			Count("*").as_("issued"),
+			_count_if(ExistsCriterion(spent)).as_("redeemed"),
+			_count_if(ExistsCriterion(spent).negate() & (taken_back < 0)).as_("withdrawn"),
+			Sum(kept).as_("points"),
+			Sum(kept * Coalesce(program.conversion_factor, 0)).as_("points_value"),
+		)
+		.where(scope.company_criterion(lpe.company))
+		.where(lpe.rl_side.isin(REWARD_SIDES))
+		.where(Criterion.all(scope.date_criteria(lpe.posting_date)))
+		.where(lpe.loyalty_points > 0)
+		.groupby(lpe.rl_side)
+		.run(as_dict=True)
+	)
+
+
+def _held_rewards(scope: Scope) -> list:
+	"""Referrer rewards and milestone bonuses still held through the return window, by what they
+	will pay (dates bound the day they were earned)."""
+	referral, period, code = DocType("Referral"), DocType("Referral Period"), DocType("Referral Code")
+	own_offer = Case().when(code.rl_own_offers == 1, code.primary_offer).else_(period.referrer_offer)
+	query = (
+		frappe.qb.from_(referral)
+		.left_join(period)
+		.on(period.name == referral.referral_period)
+		.left_join(code)
+		.on(code.name == referral.referral_code)
+		.select(
+			Coalesce(period.referrer_reward_type, rewards.COUPON).as_("reward_type"),
+			Case()
+			.when(period.referrer_reward_type == rewards.POINTS, None)
+			.else_(own_offer)
+			.as_("pos_offer"),
+			Count("*").as_("held"),
+		)
+		.where(referral.referrer_reward_status == rewards.HELD)
+		.where(scope.company_criterion(referral.company))
+		.where(Criterion.all(scope.date_criteria(referral.qualified_on)))
+		.where(Criterion.all(_period_criteria(referral, scope)))
+		.groupby(period.referrer_reward_type, own_offer)
+	)
+	if scope.campaign:
+		query = query.where(Coalesce(period.campaign, code.campaign) == scope.campaign)
+	rows = [frappe._dict(row, side=rewards.REFERRER) for row in query.run(as_dict=True)]
+
+	bonus, step = DocType("Referral Bonus"), DocType("Referral Period Milestone")
+	query = (
+		frappe.qb.from_(bonus)
+		.left_join(step)
+		.on(
+			(step.parent == bonus.referral_period)
+			& (step.parenttype == "Referral Period")
+			& (step.qualified_referrals == bonus.milestone)
+		)
+		.select(
+			bonus.reward_type,
+			Case().when(bonus.reward_type == rewards.POINTS, None).else_(step.offer).as_("pos_offer"),
+			Count("*").as_("held"),
+		)
+		.where(bonus.status == rewards.HELD)
+		.where(scope.company_criterion(bonus.company))
+		.where(Criterion.all(scope.date_criteria(bonus.creation, datetime=True)))
+		.groupby(bonus.reward_type, step.offer)
+	)
+	if scope.referral_period:
+		query = query.where(bonus.referral_period == scope.referral_period)
+	if scope.campaign:
+		period_of_bonus = DocType("Referral Period")
+		query = (
+			query.left_join(period_of_bonus)
+			.on(period_of_bonus.name == bonus.referral_period)
+			.where(period_of_bonus.campaign == scope.campaign)
+		)
+	rows += [frappe._dict(row, side=rewards.BONUS) for row in query.run(as_dict=True)]
+	return rows
 
 
 def total_discount(scope: Scope) -> float:
-	return sum(flt(part.discount) for part in _discounts(scope))
+	return sum(flt(part.discount) for part in _discounts(scope, ("pos_offer",)))
 
 
-def _discounts(scope: Scope) -> list:
+def reward_cost_total(scope: Scope) -> float:
+	"""The whole reward cost of the scope: coupon discounts and the money value of points."""
+	return total_discount(scope) + sum(flt(part.points_value) for part in _point_rewards(scope))
+
+
+# --- what the reward coupons gave off on the sales they were applied on --------------------------
+
+
+def invoice_doctypes() -> tuple[str, ...]:
+	"""The sales doctypes this site has any rows of: a shop that never made a POS Invoice is not
+	asked about them (one row read per doctype)."""
+	return tuple(doctype for doctype in INVOICE_DOCTYPES if frappe.db.get_value(doctype, {}, "name"))
+
+
+def _discounts(scope: Scope, group_by: tuple[str, ...], *, by_referral: bool = False) -> list:
+	"""Discounts of the reward coupons in scope, per ``group_by``: coupon columns (``pos_offer``,
+	``side``), or, with ``by_referral``, the referral's (``referral_period``, ``referral_code``) for
+	the referrals enrolled in the scope's dates (whatever day their coupons were issued)."""
 	parts = []
-	for doctype in INVOICE_DOCTYPES:
-		parts += _grand_total_discounts(doctype, scope)
-		parts += _item_discounts(doctype, scope)
+	for doctype in invoice_doctypes():
+		for offer_kind in (GRAND_TOTAL_OFFER, ITEM_OFFERS):
+			parts += _discount_query(doctype, offer_kind, scope, group_by, by_referral)
 	return parts
 
 
-def _redeeming_invoices(t: _Tables, doctype: str, scope: Scope):
-	"""Submitted sales of ``doctype`` on which a reward coupon in scope was applied."""
-	invoice = DocType(doctype)
-	applied = DocType("POS Coupon Detail")
-	offer = DocType("POS Offer")
+def _discount_query(doctype: str, offer_kind, scope: Scope, group_by, by_referral: bool) -> list:
+	coupon, referral = DocType("POS Coupon"), DocType("Referral")
+	invoice, applied, offer = DocType(doctype), DocType("POS Coupon Detail"), DocType("POS Offer")
+	if by_referral:
+		query = (
+			frappe.qb.from_(referral)
+			.join(coupon)
+			.on(coupon.rl_referral == referral.name)
+			.where(_referral_criteria(referral, scope))
+		)
+		columns = [referral[field] for field in group_by]
+	else:
+		query = frappe.qb.from_(coupon).where(_coupon_scope(coupon, scope))
+		if scope.referral_period or scope.campaign:
+			query = _join_referral_scope(query, coupon.rl_referral, scope)
+		columns = [coupon.rl_side.as_("side") if f == "side" else coupon[f] for f in group_by]
 	query = (
-		_coupons(t)
-		.join(applied)
+		query.join(applied)
 		.on(
-			(applied.coupon == t.coupon.name)
+			(applied.coupon == coupon.name)
 			& (applied.parenttype == doctype)
 			& (applied.parentfield == "posa_coupons")
 		)
 		.join(invoice)
 		.on(invoice.name == applied.parent)
 		.join(offer)
-		.on(offer.name == t.coupon.pos_offer)
-		.where(_coupon_scope(t, scope))
+		.on(offer.name == coupon.pos_offer)
+		.where(Coalesce(coupon.used, 0) > 0)  # a coupon on a submitted sale is counted as used
 		.where((applied.applied == 1) & (invoice.docstatus == 1) & (invoice.is_return == 0))
 	)
 	if doctype == "Sales Invoice":
 		query = query.where(invoice.is_consolidated == 0)
-	return query, invoice, offer
-
-
-def _grand_total_discounts(doctype: str, scope: Scope) -> list:
-	t = _Tables()
-	query, invoice, offer = _redeeming_invoices(t, doctype, scope)
-	return (
-		query.select(
-			t.coupon.pos_offer,
-			t.coupon.rl_side.as_("side"),
-			Sum(invoice.base_discount_amount).as_("discount"),
-			Count(invoice.name).distinct().as_("invoices"),
+	if offer_kind == GRAND_TOTAL_OFFER:
+		discount = Sum(invoice.base_discount_amount)
+		query = query.where(offer.offer == GRAND_TOTAL_OFFER)
+	else:
+		applied_offer, item = DocType("POS Offer Detail"), DocType(f"{doctype} Item")
+		line_of_offer = (item.posa_offers.like(Concat("%", '"', applied_offer.row_id, '"', "%"))) | (
+			(Coalesce(applied_offer.give_item_row_id, "") != "")
+			& (item.posa_row_id == applied_offer.give_item_row_id)
 		)
-		.where(offer.offer == GRAND_TOTAL_OFFER)
-		.groupby(t.coupon.pos_offer, t.coupon.rl_side)
+		discount = Sum(
+			Case()
+			.when(
+				item.base_price_list_rate > item.base_rate,
+				(item.base_price_list_rate - item.base_rate) * item.qty,
+			)
+			.else_(0)
+		)
+		query = (
+			query.join(applied_offer)
+			.on(
+				(applied_offer.parent == invoice.name)
+				& (applied_offer.parenttype == doctype)
+				& (applied_offer.parentfield == "posa_offers")
+				& (applied_offer.coupon == coupon.name)
+			)
+			.join(item)
+			.on((item.parent == invoice.name) & (item.parenttype == doctype) & line_of_offer)
+			.where(offer.offer.isin(offer_kind))
+		)
+	if by_referral:
+		group_terms = [referral[field] for field in group_by]
+	else:
+		group_terms = [coupon.rl_side if f == "side" else coupon[f] for f in group_by]
+	return (
+		query.select(*columns, discount.as_("discount"), Count(invoice.name).distinct().as_("invoices"))
+		.groupby(*group_terms)
 		.run(as_dict=True)
 	)
 
 
-def _item_discounts(doctype: str, scope: Scope) -> list:
-	t = _Tables()
-	query, invoice, offer = _redeeming_invoices(t, doctype, scope)
-	applied_offer = DocType("POS Offer Detail")
-	item = DocType(f"{doctype} Item")
-	line_of_offer = (item.posa_offers.like(Concat("%", '"', applied_offer.row_id, '"', "%"))) | (
-		(Coalesce(applied_offer.give_item_row_id, "") != "")
-		& (item.posa_row_id == applied_offer.give_item_row_id)
-	)
-	line_discount = (
-		Case()
-		.when(
-			item.base_price_list_rate > item.base_rate,
-			(item.base_price_list_rate - item.base_rate) * item.qty,
-		)
-		.else_(0)
-	)
-	return (
-		query.join(applied_offer)
-		.on(
-			(applied_offer.parent == invoice.name)
-			& (applied_offer.parenttype == doctype)
-			& (applied_offer.parentfield == "posa_offers")
-			& (applied_offer.coupon == t.coupon.name)
-		)
-		.join(item)
-		.on((item.parent == invoice.name) & (item.parenttype == doctype) & line_of_offer)
+# --- return on the programme -----------------------------------------------------------------
+
+
+ROI_NUMBERS = (
+	"enrolled",
+	"qualified",
+	"buyers",
+	"net_sales",
+	"gross_profit",
+	"discount",
+	"points_value",
+	"reward_cost",
+)
+
+
+def roi(scope: Scope, days: int = ROI_DAYS) -> list[dict]:
+	"""Per period and campaign: referees enrolled in the dates and qualified, the referees' net
+	sales and gross profit in the ``days`` after their enrolment (the day itself included), the
+	whole cost of the rewards of those referrals (coupon discounts, points at money value,
+	milestone bonuses reached by them), the net return and the ROI."""
+	referral = DocType("Referral")
+	group = ("referral_period", "referral_code")
+	stages = _stage_counts(referral)
+	counts = (
+		frappe.qb.from_(referral)
 		.select(
-			t.coupon.pos_offer,
-			t.coupon.rl_side.as_("side"),
-			Sum(line_discount).as_("discount"),
-			Count(invoice.name).distinct().as_("invoices"),
+			referral.referral_period,
+			referral.referral_code,
+			stages["enrolled"].as_("enrolled"),
+			stages["qualified"].as_("qualified"),
 		)
-		.where(offer.offer.isin(ITEM_OFFERS))
-		.groupby(t.coupon.pos_offer, t.coupon.rl_side)
+		.where(_referral_criteria(referral, scope))
+		.groupby(referral.referral_period, referral.referral_code)
 		.run(as_dict=True)
 	)
+	parts = [counts]
+	for doctype in invoice_doctypes():
+		parts.append(_referee_sales(doctype, scope, days))
+	parts.append(_discounts(scope, group, by_referral=True))
+	parts.append(_referral_points(scope))
+	rows = _by_period_and_campaign(scope, parts, ROI_NUMBERS)
+	for row in rows:
+		row.reward_cost = flt(row.discount) + flt(row.points_value)
+		set_returns(row)
+	return rows
+
+
+def set_returns(row) -> None:
+	"""Net return (gross profit less reward cost), ROI % (none without a cost) and per-buyer
+	sales and gross profit of a row of ``roi`` or ``walk_ins``."""
+	row.net_return = flt(row.gross_profit) - flt(row.reward_cost)
+	row.roi = round(100.0 * row.net_return / row.reward_cost, 1) if row.reward_cost else None
+	buyers = int(row.buyers or 0)
+	row.sales_per_buyer = flt(row.net_sales) / buyers if buyers else 0.0
+	row.profit_per_buyer = flt(row.gross_profit) / buyers if buyers else 0.0
+
+
+def _sales_columns(invoice, item):
+	return (
+		Count(invoice.customer).distinct().as_("buyers"),
+		Sum(item.base_net_amount).as_("net_sales"),
+		Sum(item.base_net_amount - Coalesce(item.incoming_rate, 0) * item.stock_qty).as_("gross_profit"),
+	)
+
+
+def _sold(query, doctype: str, invoice, scope: Scope):
+	item = DocType(f"{doctype} Item")
+	query = (
+		query.join(item)
+		.on((item.parent == invoice.name) & (item.parenttype == doctype))
+		.where((invoice.docstatus == 1) & (invoice.company == scope.company))
+	)
+	if doctype == "Sales Invoice":
+		query = query.where(invoice.is_consolidated == 0)
+	return query, item
+
+
+def _referee_sales(doctype: str, scope: Scope, days: int) -> list:
+	"""Referees' sales of ``doctype`` in the ``days`` after enrolment, per period and code. A
+	referee's sales count once (a buyer is a referee with at least one sale)."""
+	referral, invoice = DocType("Referral"), DocType(doctype)
+	query = (
+		frappe.qb.from_(referral)
+		.join(invoice)
+		.on(
+			(invoice.customer == referral.referee)
+			& (invoice.posting_date >= referral.enrolled_on)
+			& (invoice.posting_date < _days_after(referral.enrolled_on, days))
+		)
+		.where(_referral_criteria(referral, scope))
+	)
+	query, item = _sold(query, doctype, invoice, scope)
+	return (
+		query.select(referral.referral_period, referral.referral_code, *_sales_columns(invoice, item))
+		.groupby(referral.referral_period, referral.referral_code)
+		.run(as_dict=True)
+	)
+
+
+def _days_after(date_field, days: int):
+	return CustomFunction("DATE_ADD", ["date", "interval"])(
+		date_field, LiteralValue(f"INTERVAL {int(days)} DAY")
+	)
+
+
+def _referral_points(scope: Scope) -> list:
+	"""The money value of the points rewards of the referrals enrolled in the scope's dates (kept:
+	issued less taken back), per period and code."""
+	referral, lpe, program = DocType("Referral"), DocType("Loyalty Point Entry"), DocType("Loyalty Program")
+	return (
+		frappe.qb.from_(referral)
+		.join(lpe)
+		.on(lpe.rl_referral == referral.name)
+		.left_join(program)
+		.on(program.name == lpe.loyalty_program)
+		.select(
+			referral.referral_period,
+			referral.referral_code,
+			Sum(lpe.loyalty_points * Coalesce(program.conversion_factor, 0)).as_("points_value"),
+		)
+		.where(_referral_criteria(referral, scope))
+		.where(lpe.rl_side.isin(REWARD_SIDES))
+		.groupby(referral.referral_period, referral.referral_code)
+		.run(as_dict=True)
+	)
+
+
+def walk_ins(scope: Scope, days: int = ROI_DAYS) -> frappe._dict:
+	"""The company's other new customers: created in the scope's dates without a referral, with a
+	sale of the company in the ``days`` after their creation; their sales and gross profit."""
+	customer = DocType("Customer")
+	total = frappe._dict(customers=0, net_sales=0.0, gross_profit=0.0)
+	for doctype in invoice_doctypes():
+		invoice = DocType(doctype)
+		query = (
+			frappe.qb.from_(customer)
+			.join(invoice)
+			.on(
+				(invoice.customer == customer.name)
+				& (invoice.posting_date >= _date_of(customer.creation))
+				& (invoice.posting_date < _days_after(_date_of(customer.creation), days))
+			)
+			.where(Coalesce(customer.rl_referral, "") == "")
+			.where(Criterion.all(scope.date_criteria(customer.creation, datetime=True)))
+		)
+		query, item = _sold(query, doctype, invoice, scope)
+		row = query.select(*_sales_columns(invoice, item)).run(as_dict=True)[0]
+		total.customers += int(row.buyers or 0)
+		total.net_sales += flt(row.net_sales)
+		total.gross_profit += flt(row.gross_profit)
+	return total
+
+
+def _date_of(datetime_field):
+	return CustomFunction("DATE", ["value"])(datetime_field)
 
 
 def _ints(row, fields) -> frappe._dict:

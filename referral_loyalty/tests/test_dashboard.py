@@ -36,7 +36,8 @@ class TestNumberCards(ReferralTestCase):
 			card = dashboard.qualified_this_period(self.filters)
 		self.assertEqual(card["value"], 3)  # a1, a2, c1; b1 was reversed
 		self.assertEqual(
-			card["route_options"], {"status": "Qualified", "referral_period": self.s.period.name}
+			card["route_options"],
+			{"status": "Qualified", "referral_period": self.s.period.name, "company": COMPANY},
 		)
 		with self.on("2026-04-02"):  # no period running
 			self.assertEqual(dashboard.qualified_this_period(self.filters)["value"], 0)

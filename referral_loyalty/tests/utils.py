@@ -176,9 +176,17 @@ def make_invoice(
 	doctype="Sales Invoice",
 	company=COMPANY,
 	qty=1,
+	item=ITEM,
+	warehouse=None,
 	**kw,
 ):
+	"""A sale of ``qty`` x ``item`` for ``amount``; with ``warehouse``, one that moves stock (as a
+	POS sale does), so its lines carry their valuation."""
 	posting_date = getdate(posting_date or frappe.utils.today())
+	line = {"item_code": item, "qty": qty, "rate": amount / qty}
+	if warehouse:
+		line["warehouse"] = warehouse
+		kw.setdefault("update_stock", 1)
 	inv = frappe.get_doc(
 		{
 			"doctype": doctype,
@@ -188,7 +196,7 @@ def make_invoice(
 			"set_posting_time": 1,
 			"due_date": add_days(posting_date, 30),
 			"currency": "USD",
-			"items": [{"item_code": ITEM, "qty": qty, "rate": amount / qty}],
+			"items": [line],
 			**kw,
 		}
 	)

@@ -81,3 +81,28 @@ def on_doctype_update():
 	# the duplicate-identity check at enrolment: earlier referees of the code with this mobile / e-mail
 	frappe.db.add_index("Referral", ["referral_code", "referee_mobile_key"])
 	frappe.db.add_index("Referral", ["referral_code", "referee_email_key"])
+	# the reports and the workspace cards, answered from these indexes alone (no row is read): the
+	# funnel and the ROI by enrolment date, the cashiers' enrolments, the referrers' counts
+	frappe.db.add_index(
+		"Referral",
+		[
+			"company",
+			"enrolled_on",
+			"referral_period",
+			"referral_code",
+			"status",
+			"reason",
+			"qualified_on",
+			"qualifying_invoice_type",
+			"referrer_reward_status",
+		],
+		"rl_report_enrolled_index",
+	)
+	frappe.db.add_index(
+		"Referral",
+		["company", "enrolled_on", "enrolled_by", "pos_profile", "status", "qualified_on"],
+		"rl_report_cashier_index",
+	)
+	frappe.db.add_index(
+		"Referral", ["company", "status", "referral_period", "referrer"], "rl_report_status_index"
+	)

@@ -8,7 +8,7 @@ frappe.query_reports["Reward Cost"] = {
 	onload(report) {
 		report.page.add_inner_message(
 			__(
-				"Reward coupons per offer and side. Discount Given is read from submitted invoices the coupon was applied on: the invoice's additional discount for a Grand Total offer, the item discount on the offer's lines for an item offer; returns are not netted off. Dates are the days coupons were issued."
+				"Referral rewards per reward and side: held through the return window, issued, redeemed and withdrawn. Discount Given is read from submitted invoices the coupon was applied on (returns are not netted off); points cost their money value at the program's conversion factor, less what was taken back. Dates are the days rewards were issued."
 			)
 		);
 	},

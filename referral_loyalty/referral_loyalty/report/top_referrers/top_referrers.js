@@ -4,11 +4,20 @@
 {% include "referral_loyalty/referral_loyalty/report/referral_report_filters.js" %}
 
 frappe.query_reports["Top Referrers"] = {
-	filters: referral_report_filters(),
+	filters: [
+		...referral_report_filters(),
+		{
+			fieldname: "top",
+			label: __("Show Top"),
+			fieldtype: "Int",
+			default: 100,
+			description: __("0 shows every code"),
+		},
+	],
 	onload(report) {
 		report.page.add_inner_message(
 			__(
-				"Referrals each code brought, by current status, and the referrer's reward coupons issued and used. Dates are enrolment dates."
+				"Referrals each code brought, by current status, and the referrer's rewards (coupons or points) paid and used. Dates are enrolment dates."
 			)
 		);
 	},

@@ -3,20 +3,27 @@
 """Top Referrers: per referral code, the referrals it brought by outcome and the referrer's rewards.
 
 Qualified, pending and rejected are the referrals' current status; rewards issued counts the
-referrer coupons issued, rewards redeemed those used on a sale. Dates bound the enrolment date.
+referrer rewards paid (coupons or points), rewards redeemed those used on a sale. Dates bound the
+enrolment date. "Show Top" keeps the first codes (most qualified, then most enrolled; 0 = all).
 """
 
+import frappe
 from frappe import _
+from frappe.utils import cint
 
 from referral_loyalty.rules.codes import display
 from referral_loyalty.services import reporting
 
 CHART_REFERRERS = 10
+DEFAULT_TOP = 100
 
 
 def execute(filters=None):
 	scope = reporting.report_scope(filters, "Referral")
-	data = reporting.top_referrers(scope)
+	top = cint((filters or {}).get("top", DEFAULT_TOP))
+	if top < 0:
+		frappe.throw(_("Show Top must be 0 (all) or more."))
+	data = reporting.top_referrers(scope, top)
 	for row in data:
 		row.code = display(row.code or "")
 	return get_columns(), data, None, get_chart(data)
