@@ -9,14 +9,18 @@ const fixture = JSON.parse(fixtureJson);
 mkdirSync(outDir, { recursive: true });
 const { browser, page } = await openBrowser(1000);
 const pages = [
-	["workspace", "/app/referrals", ["Active Referral Codes", "Pending Referrals", "Qualified This Period", "Reward Cost This Period"]],
+	// every card, and the company each one counted (named under its number)
+	["workspace", "/app/referrals", ["Active Referral Codes", "Pending Referrals", "Qualified This Period", "Reward Cost This Period",
+		"Referrals Under Review", "Referrer Share Rate", "Viral Factor", "Company: "]],
 	["referral-period", `/app/referral-period/${encodeURIComponent(fixture.period)}`, ["Reward Mode", "Copy per Language", fixture.copy_title]],
 	["referral-code", `/app/referral-code/${encodeURIComponent(fixture.code_name)}`, [fixture.code, "Usage Limit"]],
 	["customer", `/app/customer/${encodeURIComponent(fixture.referrer)}`, ["Referral code", fixture.code]],
 	["referral", `/app/referral/${encodeURIComponent(fixture.referral)}`, ["Referee", "Qualifying Invoice"]],
 	["report-funnel", `/app/query-report/Referral Funnel?company=${encodeURIComponent(fixture.company)}`, ["Referral Funnel"]],
 	["report-top-referrers", `/app/query-report/Top Referrers?company=${encodeURIComponent(fixture.company)}`, ["Top Referrers", fixture.referrer]],
-	["report-reward-cost", `/app/query-report/Reward Cost?company=${encodeURIComponent(fixture.company)}`, ["Reward Cost"]],
+	["report-reward-cost", `/app/query-report/Reward Cost?company=${encodeURIComponent(fixture.company)}`, ["Reward Cost", "Points Value"]],
+	["report-roi", `/app/query-report/Referral ROI?company=${encodeURIComponent(fixture.company)}`, ["Referral ROI", "Other new customers (no referral)", "Net Return"]],
+	["report-by-cashier", `/app/query-report/Referrals by Cashier?company=${encodeURIComponent(fixture.company)}`, ["Referrals by Cashier", "Under Review %"]],
 ];
 const result = { ok: true, pages: [] };
 try {

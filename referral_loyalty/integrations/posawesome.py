@@ -12,8 +12,12 @@ import json
 
 import frappe
 from frappe import _
+from frappe.query_builder import DocType
+from frappe.query_builder.functions import Coalesce
+from frappe.utils import getdate, nowdate
 from posawesome.posawesome.api import customers as posa_customers
 from posawesome.posawesome.api import offers as posa_offers
+from pypika.terms import ExistsCriterion
 
 from referral_loyalty.services import access
 from referral_loyalty.services.codes import find_code
@@ -133,30 +137,34 @@ def _with_referral(customer):
 	return out
 
 
-def _auto_fetch_enabled(company: str) -> bool:
-	"""POS Awesome's "Auto Fetch Coupon Gifts" of the profile the user sells on (read nowhere by
-	POS Awesome itself)."""
-	profile = access.open_pos_profile(company)
-	return bool(profile and frappe.get_cached_value("POS Profile", profile, "posa_fetch_coupon"))
-
-
 @frappe.whitelist()
 def get_active_gift_coupons(customer: str, company: str):
+	"""POS Awesome's coupon auto-fetch, for a till user who may read the customer, honouring the
+	"Auto Fetch Coupon Gifts" of the profile the user sells on (which POS Awesome itself never
+	reads) and leaving out withdrawn reward coupons: one query, as POS Awesome's own."""
 	access.require_till_user(company)
 	access.require_customer_read(customer)
-	if not _auto_fetch_enabled(company):
-		return []
-	codes = posa_offers.get_active_gift_coupons(customer, company)
-	if not codes:
-		return codes
-	withdrawn = set(  # the customer's withdrawn coupons: on the (customer, company) index
-		frappe.get_all(
-			"POS Coupon",
-			filters={"customer": customer, "company": company, "rl_withdrawn": 1},
-			pluck="coupon_code",
-		)
+	coupon, profile = DocType("POS Coupon"), DocType("POS Profile")
+	auto_fetch = (
+		frappe.qb.from_(profile)
+		.select(profile.name)
+		.where((profile.name == access.till_profile(company)) & (profile.posa_fetch_coupon == 1))
 	)
-	return [c for c in codes if c not in withdrawn]
+	rows = (
+		frappe.qb.from_(coupon)
+		.select(coupon.coupon_code, coupon.valid_from, coupon.valid_upto)
+		.where(
+			(coupon.company == company)
+			& (coupon.coupon_type == "Gift Card")
+			& (coupon.customer == customer)
+			& (coupon.used == 0)
+			& (Coalesce(coupon.rl_withdrawn, 0) == 0)
+		)
+		.where(ExistsCriterion(auto_fetch))
+		.run(as_dict=True)
+	)
+	today = getdate(nowdate())
+	return [row.coupon_code for row in rows if posa_offers._is_coupon_active(row, today)]
 
 
 @frappe.whitelist()

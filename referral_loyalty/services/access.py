@@ -3,6 +3,7 @@
 import frappe
 from frappe import _
 from frappe.query_builder import DocType, Order
+from frappe.query_builder.functions import Coalesce
 
 from referral_loyalty.exceptions import ReferralNotAllowed
 
@@ -34,31 +35,39 @@ def require_customer_read(customer: str) -> None:
 		frappe.throw(_("Not permitted to read customer {0}.").format(customer), exc=ReferralNotAllowed)
 
 
-def open_pos_profile(company: str | None = None) -> str | None:
-	"""The POS Profile the user has a POS Awesome shift open on (optionally for one company); with
-	no open shift, the profile the user is assigned to."""
-	filters = {"user": frappe.session.user, "status": "Open", "docstatus": 1}
-	if company:
-		filters["company"] = company
-	profile = frappe.db.get_value("POS Opening Shift", filters, "pos_profile", order_by="creation desc")
-	if profile:
-		return profile
+def till_profile(company: str | None = None):
+	"""The POS Profile the user sells on, as one SQL expression: the profile of the user's latest
+	POS Awesome shift still open (optionally for one company), else the profile the user was last
+	assigned to (of that company). The one definition of "the user's till"."""
+	shift = DocType("POS Opening Shift")
+	open_shift = (
+		frappe.qb.from_(shift)
+		.select(shift.pos_profile)
+		.where((shift.user == frappe.session.user) & (shift.status == "Open") & (shift.docstatus == 1))
+		.orderby(shift.creation, order=Order.desc)
+		.limit(1)
+	)
 	profile_user, pos_profile = DocType("POS Profile User"), DocType("POS Profile")
-	query = (
+	assigned = (
 		frappe.qb.from_(profile_user)
 		.select(profile_user.parent)
 		.where((profile_user.user == frappe.session.user) & (profile_user.parenttype == "POS Profile"))
 		.orderby(profile_user.modified, order=Order.desc)
 		.limit(1)
 	)
-	if company:  # one query for all the user's profiles, not one per profile
-		query = (
-			query.join(pos_profile)
+	if company:
+		open_shift = open_shift.where(shift.company == company)
+		assigned = (
+			assigned.join(pos_profile)
 			.on(pos_profile.name == profile_user.parent)
 			.where(pos_profile.company == company)
 		)
-	assigned = query.run(pluck=True)
-	return assigned[0] if assigned else None
+	return Coalesce(open_shift, assigned)
+
+
+def open_pos_profile(company: str | None = None) -> str | None:
+	"""The user's till (see ``till_profile``), in one query."""
+	return frappe.qb.select(till_profile(company)).run()[0][0] or None
 
 
 def open_pos_company() -> str | None:
