@@ -709,13 +709,20 @@ def _sales_columns(invoice, item):
 	)
 
 
-def _sold(query, doctype: str, invoice, scope: Scope):
+def _sold(query, doctype: str, invoice, scope: Scope, days: int):
+	"""Submitted sales of the scope's company with their lines, posted between the scope's first
+	day and ``days`` after its last (a range on the posting date index, so the database may start
+	from the sales when there are fewer of them than customers)."""
 	item = DocType(f"{doctype} Item")
 	query = (
 		query.join(item)
 		.on((item.parent == invoice.name) & (item.parenttype == doctype))
 		.where((invoice.docstatus == 1) & (invoice.company == scope.company))
 	)
+	if scope.from_date:
+		query = query.where(invoice.posting_date >= scope.from_date)
+	if scope.to_date:
+		query = query.where(invoice.posting_date < str(add_days(scope.to_date, days)))
 	if doctype == "Sales Invoice":
 		query = query.where(invoice.is_consolidated == 0)
 	return query, item
@@ -735,7 +742,7 @@ def _referee_sales(doctype: str, scope: Scope, days: int) -> list:
 		)
 		.where(_referral_criteria(referral, scope))
 	)
-	query, item = _sold(query, doctype, invoice, scope)
+	query, item = _sold(query, doctype, invoice, scope, days)
 	return (
 		query.select(referral.referral_period, referral.referral_code, *_sales_columns(invoice, item))
 		.groupby(referral.referral_period, referral.referral_code)
@@ -789,7 +796,7 @@ def walk_ins(scope: Scope, days: int = ROI_DAYS) -> frappe._dict:
 			.where(Coalesce(customer.rl_referral, "") == "")
 			.where(Criterion.all(scope.date_criteria(customer.creation, datetime=True)))
 		)
-		query, item = _sold(query, doctype, invoice, scope)
+		query, item = _sold(query, doctype, invoice, scope, days)
 		row = query.select(*_sales_columns(invoice, item)).run(as_dict=True)[0]
 		total.customers += int(row.buyers or 0)
 		total.net_sales += flt(row.net_sales)
