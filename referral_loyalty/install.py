@@ -4,6 +4,32 @@ DocTypes — in on install/migrate, out again on uninstall (their columns and in
 import frappe
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 
+
+def _reward_fields(insert_after: str) -> list[dict]:
+	"""The referral and side a reward belongs to, on reward coupons and reward point entries."""
+	return [
+		{
+			"fieldname": "rl_referral",
+			"label": "Referral",
+			"fieldtype": "Link",
+			"options": "Referral",
+			"insert_after": insert_after,
+			"read_only": 1,
+			"no_copy": 1,
+			"search_index": 1,
+		},
+		{
+			"fieldname": "rl_side",
+			"label": "Referral Side",
+			"fieldtype": "Select",
+			"options": "\nReferee\nReferrer\nBonus",
+			"insert_after": "rl_referral",
+			"read_only": 1,
+			"no_copy": 1,
+		},
+	]
+
+
 CUSTOM_FIELDS = {
 	"Customer": [
 		{
@@ -88,25 +114,7 @@ CUSTOM_FIELDS = {
 		},
 	],
 	"POS Coupon": [
-		{
-			"fieldname": "rl_referral",
-			"label": "Referral",
-			"fieldtype": "Link",
-			"options": "Referral",
-			"insert_after": "referral_code",
-			"read_only": 1,
-			"no_copy": 1,
-			"search_index": 1,
-		},
-		{
-			"fieldname": "rl_side",
-			"label": "Referral Side",
-			"fieldtype": "Select",
-			"options": "\nReferee\nReferrer\nBonus",
-			"insert_after": "rl_referral",
-			"read_only": 1,
-			"no_copy": 1,
-		},
+		*_reward_fields(insert_after="referral_code"),
 		{
 			"fieldname": "rl_withdrawn",
 			"label": "Withdrawn",
@@ -117,27 +125,7 @@ CUSTOM_FIELDS = {
 			"description": "The referral was reversed before this reward was used",
 		},
 	],
-	"Loyalty Point Entry": [
-		{
-			"fieldname": "rl_referral",
-			"label": "Referral",
-			"fieldtype": "Link",
-			"options": "Referral",
-			"insert_after": "redeem_against",
-			"read_only": 1,
-			"no_copy": 1,
-			"search_index": 1,
-		},
-		{
-			"fieldname": "rl_side",
-			"label": "Referral Side",
-			"fieldtype": "Select",
-			"options": "\nReferee\nReferrer\nBonus",
-			"insert_after": "rl_referral",
-			"read_only": 1,
-			"no_copy": 1,
-		},
-	],
+	"Loyalty Point Entry": _reward_fields(insert_after="redeem_against"),
 }
 
 # (doctype, fieldname, property, value, property_type)

@@ -34,15 +34,16 @@ def ensure_item_offer() -> str:
 	return ITEM_OFFER
 
 
-def redeem_grand_total(customer: str, coupon: str, amount: float, percent: float, day: str):
+def redeem_grand_total(customer: str, coupon: str, amount: float, percent: float, day: str, **kw):
 	"""A sale on which POS Awesome applied a "Grand Total" coupon offer: the invoice's additional
-	discount, with the coupon and offer rows POS Awesome writes."""
+	discount, with the coupon and offer rows POS Awesome writes (``kw``: make_invoice's)."""
 	row = frappe.db.get_value("POS Coupon", coupon, ["coupon_code", "pos_offer"], as_dict=True)
 	return make_invoice(
 		customer,
 		amount,
 		day,
 		additional_discount_percentage=percent,
+		**kw,
 		posa_coupons=[
 			{
 				"coupon": coupon,

@@ -25,6 +25,7 @@ from frappe.desk.query_report import run
 
 from referral_loyalty.api import dashboard
 from referral_loyalty.services import reporting
+from referral_loyalty.tests.test_reports import redeem_grand_total
 from referral_loyalty.tests.test_review import ensure_user
 from referral_loyalty.tests.utils import (
 	ABBR,
@@ -109,7 +110,10 @@ def roi_scenario(test) -> SimpleNamespace:
 	sell(test, w1.name, 1, "2026-04-10")
 	with test.on("2026-04-20"):
 		coupon = referral_of(p1.name).referee_coupon
-		redeemed = _redeem_stock_sale(p1.name, coupon, "2026-04-20")
+		# one stock item with the referee's 10% Grand Total coupon, as POS Awesome submits it
+		redeemed = redeem_grand_total(
+			p1.name, coupon, 100, 10, "2026-04-20", item=STOCK_ITEM, warehouse=WAREHOUSE
+		)
 	sell(test, p1.name, 1, "2026-08-01")
 	return SimpleNamespace(
 		period=period,
@@ -121,40 +125,6 @@ def roi_scenario(test) -> SimpleNamespace:
 		redeemed=redeemed,
 		p2_sale=frappe.get_all("Sales Invoice", filters={"customer": p2.name, "docstatus": 1}, pluck="name")[
 			0
-		],
-	)
-
-
-def _redeem_stock_sale(customer: str, coupon: str, day: str):
-	"""One stock item with the referee's 10% Grand Total coupon, as POS Awesome submits it."""
-	row = frappe.db.get_value("POS Coupon", coupon, ["coupon_code", "pos_offer"], as_dict=True)
-	return make_invoice(
-		customer,
-		100,
-		day,
-		item=STOCK_ITEM,
-		warehouse=WAREHOUSE,
-		additional_discount_percentage=10,
-		posa_coupons=[
-			{
-				"coupon": coupon,
-				"coupon_code": row.coupon_code,
-				"pos_offer": row.pos_offer,
-				"customer": customer,
-				"type": "Gift Card",
-				"applied": 1,
-			}
-		],
-		posa_offers=[
-			{
-				"offer_name": row.pos_offer,
-				"offer": "Grand Total",
-				"apply_on": "Transaction",
-				"coupon": coupon,
-				"coupon_based": 1,
-				"offer_applied": 1,
-				"row_id": "rl-offer-gt",
-			}
 		],
 	)
 
