@@ -30,6 +30,7 @@ doc_events = {
 	"Sales Invoice": {
 		"validate": "referral_loyalty.events.invoice.validate",
 		"on_submit": "referral_loyalty.events.invoice.on_submit",
+		"before_cancel": "referral_loyalty.events.invoice.before_cancel",
 		"on_cancel": "referral_loyalty.events.invoice.on_cancel",
 	},
 	# staff contacts for the review queue's employee signal are cached; a change clears them
@@ -43,6 +44,7 @@ doc_events = {
 	"POS Invoice": {
 		"validate": "referral_loyalty.events.invoice.validate",
 		"on_submit": "referral_loyalty.events.invoice.on_submit",
+		"before_cancel": "referral_loyalty.events.invoice.before_cancel",
 		"on_cancel": "referral_loyalty.events.invoice.on_cancel",
 	},
 }
@@ -55,7 +57,11 @@ override_whitelisted_methods = {
 }
 
 scheduler_events = {
-	"daily": ["referral_loyalty.services.expiry.daily", "referral_loyalty.services.release.daily"],
+	"daily": [
+		"referral_loyalty.services.expiry.daily",
+		"referral_loyalty.services.release.daily",
+		"referral_loyalty.services.redemption.daily",
+	],
 	# finishes crediting that did not run right after a sale's commit (crash, failure, lock conflict)
 	"cron": {"*/5 * * * *": ["referral_loyalty.services.outbox.sweep"]},
 }

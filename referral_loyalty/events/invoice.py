@@ -1,6 +1,6 @@
 """Sales Invoice and POS Invoice doc_events (not a class override: POS Awesome overrides POS Invoice)."""
 
-from referral_loyalty.services import coupons, qualification, reversal
+from referral_loyalty.services import coupons, qualification, redemption, reversal
 
 
 def validate(doc, method=None):
@@ -15,9 +15,17 @@ def on_submit(doc, method=None):
 		reversal.on_return(doc)
 	elif doc.get("customer"):
 		qualification.on_sale(doc)
+		redemption.on_sale(doc)
+
+
+def before_cancel(doc, method=None):
+	if not doc.get("is_consolidated") and not doc.get("is_return"):
+		redemption.before_cancel(doc)  # ERPNext deletes the sale's point redemptions on cancel
 
 
 def on_cancel(doc, method=None):
 	if doc.get("is_consolidated"):
 		return
 	reversal.on_cancel(doc)
+	if not doc.get("is_return"):
+		redemption.on_cancel(doc)

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 
 import frappe
 from frappe import _
-from frappe.query_builder import Case, Criterion, DocType
+from frappe.query_builder import Case, Criterion, DocType, Order
 from frappe.query_builder.functions import Coalesce, Concat, Count, Sum
 from frappe.utils import add_days, flt, getdate
 from pypika.terms import CustomFunction, ExistsCriterion, LiteralValue
@@ -50,8 +50,10 @@ GRAND_TOTAL_OFFER = "Grand Total"
 ITEM_OFFERS = ("Item Price", "Give Product")
 FUNNEL_STAGES = ("enrolled", "pending", "qualified", "rewarded", "redeemed")
 REWARD_SIDES = (rewards.REFEREE, rewards.REFERRER, rewards.BONUS)
-# a referrer reward that was paid (a Withdrawn one may also have been held and never paid)
-PAID_STATUSES = (rewards.ISSUED, rewards.WITHDRAWN, rewards.REDEEMED)
+# room for the groups of a year of referrals in memory (see _grouped)
+GROUPING_MEMORY = 256 * 1024 * 1024
+# codes with a campaign of their own grouped one by one; beyond this, every code is a group
+MAX_CAMPAIGN_CODES = 1000
 ROI_DAYS = 90
 
 
@@ -134,6 +136,18 @@ def _count_if(condition):
 	return Sum(Case().when(condition, 1).else_(0))
 
 
+def _grouped(query) -> list:
+	"""Run a GROUP BY of many groups with room for them in memory (MariaDB's default 16 MB
+	temporary table spills a group-by over a year of referrals to disk)."""
+	# SET STATEMENT (per-statement server variables) has no query-builder form; the statement
+	# itself is the query builder's, with its values escaped
+	return frappe.db.sql(  # nosemgrep
+		f"SET STATEMENT tmp_table_size={GROUPING_MEMORY}, max_heap_table_size={GROUPING_MEMORY} "
+		f"FOR {query.get_sql()}",
+		as_dict=True,
+	)
+
+
 def _period_rows(periods) -> dict:
 	"""Title and campaign of each of these periods."""
 	if not periods:
@@ -154,16 +168,66 @@ def _code_campaigns() -> dict:
 	return dict(frappe.qb.from_(code).select(code.name, code.campaign).where(code.campaign > "").run())
 
 
-def _by_period_and_campaign(scope: Scope, parts: list[list[dict]], numbers) -> list[frappe._dict]:
-	"""Rows grouped by (referral_period, referral_code) → rows per (period, campaign), summed;
+def _campaign_code(referral, code_campaigns: dict):
+	"""What referrals are grouped by besides their period: the code when it has a campaign of its
+	own (its referrals may belong to that campaign), else nothing — a handful of groups, not one
+	per code. (With very many such codes, simply the code.)"""
+	if len(code_campaigns) > MAX_CAMPAIGN_CODES:
+		return referral.referral_code
+	if not code_campaigns:
+		return None
+	return Case().when(referral.referral_code.isin(list(code_campaigns)), referral.referral_code).else_(None)
+
+
+def _group_terms(referral, code_campaigns: dict) -> list:
+	code = _campaign_code(referral, code_campaigns)
+	return [referral.referral_period, *([code] if code is not None else [])]
+
+
+def _select_groups(query, referral, code_campaigns: dict):
+	"""``query`` selecting and grouped by the referral's period and campaign code."""
+	terms = _group_terms(referral, code_campaigns)
+	selected = [terms[0], *(term.as_("referral_code") for term in terms[1:])]
+	return query.select(*selected).groupby(*terms)
+
+
+def _campaign_criterion(referral, scope: Scope, code_campaigns: dict) -> Criterion:
+	"""Referrals of the scope's campaign: their period's, or, for a period without one, their
+	code's."""
+	if not scope.campaign:
+		return Criterion.all([])
+	period = DocType("Referral Period")
+	periods = frappe.qb.from_(period).select(period.name, period.campaign)
+	if scope.company:
+		periods = periods.where(period.company == scope.company)
+	periods = periods.run(as_dict=True)
+	of_campaign = [row.name for row in periods if row.campaign == scope.campaign]
+	without = [row.name for row in periods if not row.campaign]
+	codes = [name for name, campaign in code_campaigns.items() if campaign == scope.campaign]
+	conditions = []
+	if of_campaign:
+		conditions.append(referral.referral_period.isin(of_campaign))
+	if codes:
+		no_period_campaign = referral.referral_period.isnull()
+		if without:
+			no_period_campaign = no_period_campaign | referral.referral_period.isin(without)
+		conditions.append(no_period_campaign & referral.referral_code.isin(codes))
+	if not conditions:
+		return referral.name.isnull()  # nothing belongs to it
+	return Criterion.any(conditions)
+
+
+def _by_period_and_campaign(
+	scope: Scope, parts: list[list[dict]], numbers, code_campaigns: dict
+) -> list[frappe._dict]:
+	"""Rows grouped by (referral_period, campaign code) → rows per (period, campaign), summed;
 	the campaign is the period's, else the code's. The campaign filter applies here."""
 	period_rows = _period_rows({row.referral_period for part in parts for row in part if row.referral_period})
-	code_campaigns = _code_campaigns()
 	grouped: dict[tuple, frappe._dict] = {}
 	for part in parts:
 		for row in part:
 			period = period_rows.get(row.referral_period) or frappe._dict()
-			campaign = period.campaign or code_campaigns.get(row.referral_code)
+			campaign = period.campaign or code_campaigns.get(row.get("referral_code"))
 			if scope.campaign and campaign != scope.campaign:
 				continue
 			key = (row.referral_period, campaign)
@@ -186,7 +250,10 @@ def _stage_counts(referral) -> dict:
 
 	- enrolled: a customer was created with a valid code (every Referral);
 	- pending: it passed the enrolment checks (not rejected at enrolment);
-	- qualified: it was credited (``qualified_on`` is kept when it is later reversed).
+	- qualified: it was credited (``qualified_on`` is kept when it is later reversed);
+	- rewarded: the referrer's reward was paid (Issued or Redeemed here; a Withdrawn one is counted
+	  by ``_withdrawn_paid``, as a held reward withdrawn before it was paid is Withdrawn too);
+	- redeemed: the referrer used it (a coupon on a sale, points spent: see services/redemption.py).
 	"""
 	rejected_at_enrolment = (
 		(referral.status == eligibility.REJECTED)
@@ -197,88 +264,93 @@ def _stage_counts(referral) -> dict:
 		"enrolled": Count("*"),
 		"pending": _count_if(rejected_at_enrolment.negate()),
 		"qualified": _count_if(referral.qualified_on.isnotnull()),
+		"rewarded": _count_if(referral.referrer_reward_status.isin((rewards.ISSUED, rewards.REDEEMED))),
+		"redeemed": _count_if(referral.referrer_reward_status == rewards.REDEEMED),
 	}
 
 
-def _paid_referrer_rewards(scope: Scope, group_by: tuple[str, ...]) -> list:
-	"""Per group: referrer rewards paid (a coupon or points) and those the referrer used.
-	Only referrals whose referrer reward status says it may have been paid are read."""
-	referral, coupon, lpe = DocType("Referral"), DocType("POS Coupon"), DocType("Loyalty Point Entry")
-	spent = (
-		frappe.qb.from_(lpe)
-		.select(lpe.redeem_against)
-		.where((lpe.loyalty_points < 0) & (Coalesce(lpe.rl_side, "") == ""))
-		.where(lpe.redeem_against == referral.referrer_points_entry)
-	)
+def _withdrawn_paid(scope: Scope, group, extra: Criterion | None = None) -> list:
+	"""Per group: referrer rewards paid and withdrawn later (only Withdrawn referrals are read)."""
+	referral = DocType("Referral")
 	paid = (Coalesce(referral.referrer_coupon, "") != "") | (
 		Coalesce(referral.referrer_points_entry, "") != ""
 	)
-	used = (Coalesce(coupon.used, 0) > 0) | ExistsCriterion(spent)
-	return (
+	query = (
 		frappe.qb.from_(referral)
-		.left_join(coupon)
-		.on(coupon.name == referral.referrer_coupon)
-		.select(
-			*(referral[field] for field in group_by),
-			_count_if(paid).as_("rewarded"),
-			_count_if(paid & used).as_("redeemed"),
-		)
+		.select(_count_if(paid).as_("rewarded"))
 		.where(_referral_criteria(referral, scope))
-		.where(referral.referrer_reward_status.isin(PAID_STATUSES))
-		.groupby(*(referral[field] for field in group_by))
-		.run(as_dict=True)
+		.where(referral.referrer_reward_status == rewards.WITHDRAWN)
 	)
+	if extra is not None:
+		query = query.where(extra)
+	return group(query, referral).run(as_dict=True)
 
 
 def funnel(scope: Scope) -> list[dict]:
 	"""Funnel counts grouped by the period a referral is credited to and its campaign."""
 	referral = DocType("Referral")
-	group = ("referral_period", "referral_code")
+	code_campaigns = _code_campaigns()
 	stages = _stage_counts(referral)
-	counts = (
+	query = (
 		frappe.qb.from_(referral)
-		.select(referral.referral_period, referral.referral_code, *(e.as_(n) for n, e in stages.items()))
+		.select(*(expr.as_(name) for name, expr in stages.items()))
 		.where(_referral_criteria(referral, scope))
-		.groupby(referral.referral_period, referral.referral_code)
-		.run(as_dict=True)
+		.where(_campaign_criterion(referral, scope, code_campaigns))
 	)
-	paid = _paid_referrer_rewards(scope, group)
-	return [
-		_ints(row, FUNNEL_STAGES) for row in _by_period_and_campaign(scope, [counts, paid], FUNNEL_STAGES)
-	]
+	counts = _grouped(_select_groups(query, referral, code_campaigns))
+	withdrawn = _withdrawn_paid(
+		scope,
+		lambda q, r: _select_groups(q, r, code_campaigns),
+		_campaign_criterion(referral, scope, code_campaigns),
+	)
+	rows = _by_period_and_campaign(scope, [counts, withdrawn], FUNNEL_STAGES, code_campaigns)
+	return [_ints(row, FUNNEL_STAGES) for row in rows]
 
 
 def top_referrers(scope: Scope, top: int = 0) -> list[dict]:
 	"""Per referral code (one per referrer and company): referrals by outcome and rewards, the
-	most qualified first (then the most enrolled); ``top``: only that many (0 = all)."""
+	most qualified first (then the most enrolled, then the code); ``top``: only that many (0 =
+	all). Ranked by the database, names read for the codes shown only."""
 	referral = DocType("Referral")
-	counts = (
+	code_campaigns = _code_campaigns()
+	qualified = _count_if(referral.status == eligibility.QUALIFIED)
+	enrolled = Count("*")
+	query = (
 		frappe.qb.from_(referral)
 		.select(
 			referral.referral_code,
-			Count("*").as_("enrolled"),
+			enrolled.as_("enrolled"),
 			_count_if(referral.status == eligibility.PENDING).as_("pending"),
-			_count_if(referral.status == eligibility.QUALIFIED).as_("qualified"),
+			qualified.as_("qualified"),
 			_count_if(referral.status == eligibility.REJECTED).as_("rejected"),
+			_count_if(referral.referrer_reward_status.isin((rewards.ISSUED, rewards.REDEEMED))).as_(
+				"rewards_issued"
+			),
+			_count_if(referral.referrer_reward_status == rewards.REDEEMED).as_("rewards_redeemed"),
 		)
 		.where(_referral_criteria(referral, scope))
+		.where(_campaign_criterion(referral, scope, code_campaigns))
 		.groupby(referral.referral_code)
-		.run(as_dict=True)
+		.orderby(qualified, order=Order.desc)
+		.orderby(enrolled, order=Order.desc)
+		.orderby(referral.referral_code)
 	)
-	if scope.campaign:
-		code_campaigns = _code_campaigns()
-		counts = [row for row in counts if code_campaigns.get(row.referral_code) == scope.campaign]
-	paid = {row.referral_code: row for row in _paid_referrer_rewards(scope, ("referral_code",))}
-	rows = []
-	for row in counts:
-		row = _ints(row, ("enrolled", "pending", "qualified", "rejected"))
-		rewarded = paid.get(row.referral_code) or {}
-		row.rewards_issued = int(rewarded.get("rewarded") or 0)
-		row.rewards_redeemed = int(rewarded.get("redeemed") or 0)
-		rows.append(row)
-	rows.sort(key=lambda r: (-r.qualified, -r.enrolled, r.referral_code or ""))
 	if top:
-		rows = rows[:top]
+		query = query.limit(top)
+	numbers = ("enrolled", "pending", "qualified", "rejected", "rewards_issued", "rewards_redeemed")
+	rows = [_ints(row, numbers) for row in _grouped(query)]
+	if rows:
+		shown = [row.referral_code for row in rows]
+		withdrawn = {
+			row.referral_code: int(row.rewarded or 0)
+			for row in _withdrawn_paid(
+				scope,
+				lambda q, r: q.select(r.referral_code).groupby(r.referral_code),
+				referral.referral_code.isin(shown) if top else None,
+			)
+		}
+		for row in rows:
+			row.rewards_issued += withdrawn.get(row.referral_code, 0)
 	_add_referrers(rows)
 	return rows
 
@@ -316,35 +388,13 @@ def by_cashier(scope: Scope) -> list[dict]:
 			_count_if(referral.qualified_on.isnotnull()).as_("qualified"),
 		)
 		.where(_referral_criteria(referral, scope))
+		.where(_campaign_criterion(referral, scope, _code_campaigns()))
 		.groupby(referral.enrolled_by, referral.pos_profile)
 	)
-	if scope.campaign:
-		query = query.select(referral.referral_period, referral.referral_code).groupby(
-			referral.referral_period, referral.referral_code
-		)
 	numbers = ("enrolled", "rejected", "under_review", "qualified")
 	rows = [_ints(row, numbers) for row in query.run(as_dict=True)]
-	if scope.campaign:
-		rows = _campaign_rows(scope, rows, ("enrolled_by", "pos_profile"), numbers)
 	rows.sort(key=lambda r: (-r.enrolled, r.enrolled_by or "", r.pos_profile or ""))
 	return rows
-
-
-def _campaign_rows(scope: Scope, rows: list, keys: tuple, numbers: tuple) -> list:
-	"""Rows that also carry (referral_period, referral_code): those of the scope's campaign,
-	summed again by ``keys``."""
-	period_rows = _period_rows({r.referral_period for r in rows if r.referral_period})
-	code_campaigns = _code_campaigns()
-	out: dict[tuple, frappe._dict] = {}
-	for row in rows:
-		period = period_rows.get(row.referral_period) or frappe._dict()
-		if (period.campaign or code_campaigns.get(row.referral_code)) != scope.campaign:
-			continue
-		key = tuple(row[k] for k in keys)
-		total = out.setdefault(key, frappe._dict({**{k: row[k] for k in keys}, **dict.fromkeys(numbers, 0)}))
-		for field in numbers:
-			total[field] += row[field]
-	return list(out.values())
 
 
 # --- rewards: coupons and points -------------------------------------------------------------
@@ -561,10 +611,10 @@ def invoice_doctypes() -> tuple[str, ...]:
 	return tuple(doctype for doctype in INVOICE_DOCTYPES if frappe.db.get_value(doctype, {}, "name"))
 
 
-def _discounts(scope: Scope, group_by: tuple[str, ...], *, by_referral: bool = False) -> list:
+def _discounts(scope: Scope, group_by: tuple[str, ...] = (), *, by_referral: dict | None = None) -> list:
 	"""Discounts of the reward coupons in scope, per ``group_by``: coupon columns (``pos_offer``,
-	``side``), or, with ``by_referral``, the referral's (``referral_period``, ``referral_code``) for
-	the referrals enrolled in the scope's dates (whatever day their coupons were issued)."""
+	``side``), or, with ``by_referral`` (the codes' campaigns), the referral's period and campaign
+	code for the referrals enrolled in the scope's dates (whatever day their coupons were issued)."""
 	parts = []
 	for doctype in invoice_doctypes():
 		for offer_kind in (GRAND_TOTAL_OFFER, ITEM_OFFERS):
@@ -572,17 +622,21 @@ def _discounts(scope: Scope, group_by: tuple[str, ...], *, by_referral: bool = F
 	return parts
 
 
-def _discount_query(doctype: str, offer_kind, scope: Scope, group_by, by_referral: bool) -> list:
+def _discount_query(doctype: str, offer_kind, scope: Scope, group_by, by_referral: dict | None) -> list:
 	coupon, referral = DocType("POS Coupon"), DocType("Referral")
 	invoice, applied, offer = DocType(doctype), DocType("POS Coupon Detail"), DocType("POS Offer")
-	if by_referral:
+	if by_referral is not None:
 		query = (
 			frappe.qb.from_(referral)
 			.join(coupon)
 			.on(coupon.rl_referral == referral.name)
 			.where(_referral_criteria(referral, scope))
+			.where(_campaign_criterion(referral, scope, by_referral))
 		)
-		columns = [referral[field] for field in group_by]
+		if scope.from_date:  # issued after the enrolment: lets the database start from the coupons
+			query = query.where(coupon.creation >= scope.from_date)
+		group_terms = _group_terms(referral, by_referral)
+		columns = [group_terms[0], *(term.as_("referral_code") for term in group_terms[1:])]
 	else:
 		query = frappe.qb.from_(coupon).where(_coupon_scope(coupon, scope))
 		if scope.referral_period or scope.campaign:
@@ -633,9 +687,7 @@ def _discount_query(doctype: str, offer_kind, scope: Scope, group_by, by_referra
 			.on((item.parent == invoice.name) & (item.parenttype == doctype) & line_of_offer)
 			.where(offer.offer.isin(offer_kind))
 		)
-	if by_referral:
-		group_terms = [referral[field] for field in group_by]
-	else:
+	if by_referral is None:
 		group_terms = [coupon.rl_side if f == "side" else coupon[f] for f in group_by]
 	return (
 		query.select(*columns, discount.as_("discount"), Count(invoice.name).distinct().as_("invoices"))
@@ -665,26 +717,20 @@ def roi(scope: Scope, days: int = ROI_DAYS) -> list[dict]:
 	whole cost of the rewards of those referrals (coupon discounts, points at money value,
 	milestone bonuses reached by them), the net return and the ROI."""
 	referral = DocType("Referral")
-	group = ("referral_period", "referral_code")
+	code_campaigns = _code_campaigns()
 	stages = _stage_counts(referral)
-	counts = (
+	query = (
 		frappe.qb.from_(referral)
-		.select(
-			referral.referral_period,
-			referral.referral_code,
-			stages["enrolled"].as_("enrolled"),
-			stages["qualified"].as_("qualified"),
-		)
+		.select(stages["enrolled"].as_("enrolled"), stages["qualified"].as_("qualified"))
 		.where(_referral_criteria(referral, scope))
-		.groupby(referral.referral_period, referral.referral_code)
-		.run(as_dict=True)
+		.where(_campaign_criterion(referral, scope, code_campaigns))
 	)
-	parts = [counts]
+	parts = [_grouped(_select_groups(query, referral, code_campaigns))]
 	for doctype in invoice_doctypes():
-		parts.append(_referee_sales(doctype, scope, days))
-	parts.append(_discounts(scope, group, by_referral=True))
-	parts.append(_referral_points(scope))
-	rows = _by_period_and_campaign(scope, parts, ROI_NUMBERS)
+		parts.append(_referee_sales(doctype, scope, days, code_campaigns))
+	parts.append(_discounts(scope, by_referral=code_campaigns))
+	parts.append(_referral_points(scope, code_campaigns))
+	rows = _by_period_and_campaign(scope, parts, ROI_NUMBERS, code_campaigns)
 	for row in rows:
 		row.reward_cost = flt(row.discount) + flt(row.points_value)
 		set_returns(row)
@@ -728,9 +774,9 @@ def _sold(query, doctype: str, invoice, scope: Scope, days: int):
 	return query, item
 
 
-def _referee_sales(doctype: str, scope: Scope, days: int) -> list:
-	"""Referees' sales of ``doctype`` in the ``days`` after enrolment, per period and code. A
-	referee's sales count once (a buyer is a referee with at least one sale)."""
+def _referee_sales(doctype: str, scope: Scope, days: int, code_campaigns: dict) -> list:
+	"""Referees' sales of ``doctype`` in the ``days`` after enrolment, per period and campaign
+	code. A referee's sales count once (a buyer is a referee with at least one sale)."""
 	referral, invoice = DocType("Referral"), DocType(doctype)
 	query = (
 		frappe.qb.from_(referral)
@@ -741,12 +787,11 @@ def _referee_sales(doctype: str, scope: Scope, days: int) -> list:
 			& (invoice.posting_date < _days_after(referral.enrolled_on, days))
 		)
 		.where(_referral_criteria(referral, scope))
+		.where(_campaign_criterion(referral, scope, code_campaigns))
 	)
 	query, item = _sold(query, doctype, invoice, scope, days)
-	return (
-		query.select(referral.referral_period, referral.referral_code, *_sales_columns(invoice, item))
-		.groupby(referral.referral_period, referral.referral_code)
-		.run(as_dict=True)
+	return _select_groups(query.select(*_sales_columns(invoice, item)), referral, code_campaigns).run(
+		as_dict=True
 	)
 
 
@@ -756,26 +801,24 @@ def _days_after(date_field, days: int):
 	)
 
 
-def _referral_points(scope: Scope) -> list:
+def _referral_points(scope: Scope, code_campaigns: dict) -> list:
 	"""The money value of the points rewards of the referrals enrolled in the scope's dates (kept:
-	issued less taken back), per period and code."""
+	issued less taken back), per period and campaign code."""
 	referral, lpe, program = DocType("Referral"), DocType("Loyalty Point Entry"), DocType("Loyalty Program")
-	return (
+	query = (
 		frappe.qb.from_(referral)
 		.join(lpe)
 		.on(lpe.rl_referral == referral.name)
 		.left_join(program)
 		.on(program.name == lpe.loyalty_program)
-		.select(
-			referral.referral_period,
-			referral.referral_code,
-			Sum(lpe.loyalty_points * Coalesce(program.conversion_factor, 0)).as_("points_value"),
-		)
+		.select(Sum(lpe.loyalty_points * Coalesce(program.conversion_factor, 0)).as_("points_value"))
 		.where(_referral_criteria(referral, scope))
-		.where(lpe.rl_side.isin(REWARD_SIDES))
-		.groupby(referral.referral_period, referral.referral_code)
-		.run(as_dict=True)
+		.where(_campaign_criterion(referral, scope, code_campaigns))
+		.where(scope.company_criterion(lpe.company) & lpe.rl_side.isin(REWARD_SIDES))
 	)
+	if scope.from_date:  # paid after the enrolment: lets the database start from the entries
+		query = query.where(lpe.posting_date >= scope.from_date)
+	return _select_groups(query, referral, code_campaigns).run(as_dict=True)
 
 
 def walk_ins(scope: Scope, days: int = ROI_DAYS) -> frappe._dict:

@@ -257,3 +257,28 @@ class TestReports(ReferralTestCase):
 		rows = self.run_report("Reward Cost")[0]
 		referrer = next(r for r in rows if r["pos_offer"] == REFERRER_OFFER)
 		self.assertEqual((referrer["redeemed"], referrer["discount"]), (0, 0))
+
+	def test_a_used_reward_is_recorded_redeemed_until_its_sale_is_cancelled(self):
+		a1, a2 = self.s.referees[0], self.s.referees[1]
+		self.assertEqual(referral_of(a1.name).referrer_reward_status, "Redeemed")
+		self.assertEqual(referral_of(a2.name).referrer_reward_status, "Issued")  # A used one of two
+		redemption = frappe.get_all(
+			"POS Coupon Detail",
+			filters={"parenttype": "Sales Invoice", "pos_offer": REFERRER_OFFER},
+			pluck="parent",
+		)[0]
+		with self.on("2026-03-16"):
+			frappe.get_doc("Sales Invoice", redemption).cancel()
+		self.assertEqual(referral_of(a1.name).referrer_reward_status, "Issued")
+		self.assertEqual(self.run_report("Referral Funnel")[0][0]["redeemed"], 1)  # C's only
+
+	def test_the_daily_reconcile_records_a_use_the_sale_could_not(self):
+		from referral_loyalty.services import redemption
+
+		a1 = self.s.referees[0]
+		frappe.db.set_value("Referral", referral_of(a1.name).name, "referrer_reward_status", "Issued")
+		with self.on("2026-03-16"):
+			self.assertEqual(redemption.reconcile(), 1)
+			self.assertEqual(redemption.reconcile(), 0)
+		self.assertEqual(referral_of(a1.name).referrer_reward_status, "Redeemed")
+

@@ -255,7 +255,7 @@ class TestReferralROI(ReferralTestCase):
 		referrer = self.s.referrer.name
 		entry = referral_of(self.s.referees[0].name).referrer_points_entry
 		with self.on("2026-04-21"):
-			make_invoice(
+			spending = make_invoice(
 				referrer,
 				100,
 				"2026-04-21",
@@ -276,6 +276,11 @@ class TestReferralROI(ReferralTestCase):
 		)
 		self.assertEqual(referrer_row["redeemed"], 1)
 		self.assertEqual(referrer_row["points"], 200)  # spent points stay a cost
+		p1 = self.s.referees[0].name
+		self.assertEqual(referral_of(p1).referrer_reward_status, "Redeemed")
+		with self.on("2026-04-22"):
+			frappe.get_doc("Sales Invoice", spending.name).cancel()
+		self.assertEqual(referral_of(p1).referrer_reward_status, "Issued")
 
 	def test_referrals_by_cashier(self):
 		rows, out = self.report("Referrals by Cashier")
