@@ -20,7 +20,6 @@ from frappe import _
 from frappe.query_builder import DocType
 from frappe.query_builder.functions import Count
 from frappe.utils import flt, getdate, today
-from pypika.terms import ExistsCriterion
 
 from referral_loyalty.rules import eligibility
 from referral_loyalty.services import access, reporting
@@ -129,47 +128,55 @@ def reward_cost_this_period(filters: str | dict | None = None) -> dict:
 
 @frappe.whitelist(methods=["GET", "POST"])
 def referrer_share_rate(filters: str | dict | None = None) -> dict:
-	"""Share of the customers with an enabled code who referred at least one new customer, in %."""
+	"""Customers with an enabled code who referred at least one new customer in the referral
+	periods running today, as a share of all customers with an enabled code, in %."""
 	companies = _companies(filters, "Referral")
 	code, referral = DocType("Referral Code"), DocType("Referral")
-	enabled = frappe.qb.from_(code).where((code.disabled == 0) & code.company.isin(companies.names))
-	with_code = _count(enabled)
-	sharing = _count(
-		enabled.where(
-			ExistsCriterion(
-				frappe.qb.from_(referral).select(referral.name).where(referral.referral_code == code.name)
-			)
+	with_code = _count(frappe.qb.from_(code).where((code.disabled == 0) & code.company.isin(companies.names)))
+	periods = current_periods(companies.names)
+	sharing = 0
+	if periods and with_code:
+		sharing = (
+			frappe.qb.from_(referral)
+			.select(Count(referral.referrer).distinct())
+			.where(referral.referral_period.isin(periods))
+			.run()[0][0]
 		)
-	)
-	value = round(100.0 * sharing / with_code, 1) if with_code else 0.0
 	return {
-		"value": value,
+		"value": min(100.0, round(100.0 * sharing / with_code, 1)) if with_code else 0.0,
 		"fieldtype": "Percent",
 		"route": ["query-report", "Top Referrers"],
-		"route_options": companies.route_options(),
+		"route_options": companies.route_options(**_period_option(periods)),
 		"company_label": companies.label,
 	}
 
 
 @frappe.whitelist(methods=["GET", "POST"])
 def viral_factor(filters: str | dict | None = None) -> dict:
-	"""Qualified referees per active referrer (a referrer with at least one qualified referral)."""
+	"""Qualified referees per active referrer (one with at least one qualified referral) in the
+	referral periods running today."""
 	companies = _companies(filters, "Referral")
-	referral = DocType("Referral")
-	qualified = (
-		frappe.qb.from_(referral)
-		.select(Count("*"), Count(referral.referrer).distinct())
-		.where(referral.company.isin(companies.names) & (referral.status == eligibility.QUALIFIED))
-		.run()
-	)
-	referees, referrers = qualified[0] if qualified else (0, 0)
+	periods = current_periods(companies.names)
+	referees = referrers = 0
+	if periods:
+		referral = DocType("Referral")
+		referees, referrers = (
+			frappe.qb.from_(referral)
+			.select(Count("*"), Count(referral.referrer).distinct())
+			.where(referral.referral_period.isin(periods) & (referral.status == eligibility.QUALIFIED))
+			.run()[0]
+		)
 	return {
 		"value": round(referees / referrers, 2) if referrers else 0.0,
 		"fieldtype": "Float",
 		"route": ["query-report", "Top Referrers"],
-		"route_options": companies.route_options(),
+		"route_options": companies.route_options(**_period_option(periods)),
 		"company_label": companies.label,
 	}
+
+
+def _period_option(periods: list[str]) -> dict:
+	return {"referral_period": periods[0]} if len(periods) == 1 else {}
 
 
 def current_periods(companies) -> list[str]:

@@ -281,4 +281,3 @@ class TestReports(ReferralTestCase):
 			self.assertEqual(redemption.reconcile(), 1)
 			self.assertEqual(redemption.reconcile(), 0)
 		self.assertEqual(referral_of(a1.name).referrer_reward_status, "Redeemed")
-

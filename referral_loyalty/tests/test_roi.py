@@ -372,20 +372,25 @@ class TestCompanyCards(ReferralTestCase):
 			dashboard.pending_referrals({"company": OTHER_COMPANY})
 
 	def test_share_rate_and_viral_factor(self):
+		"""Both over the referral periods running today (April)."""
 		with self.on("2026-04-10"):
 			share = dashboard.referrer_share_rate({"company": COMPANY})
 			viral = dashboard.viral_factor({"company": COMPANY})
+			period = frappe.db.get_value("Referral Period", {"company": COMPANY, "title": "April"})
 		codes = frappe.db.count("Referral Code", {"company": COMPANY, "disabled": 0})
-		sharing = len(
-			frappe.get_all("Referral", filters={"company": COMPANY}, pluck="referral_code", distinct=True)
+		in_period = frappe.get_all(
+			"Referral", filters={"referral_period": period}, fields=["referrer", "status"]
 		)
-		self.assertAlmostEqual(share["value"], round(100.0 * sharing / codes, 1))
-		self.assertEqual(share["fieldtype"], "Percent")
-		qualified = frappe.get_all(
-			"Referral", filters={"company": COMPANY, "status": "Qualified"}, fields=["referrer"]
-		)
-		referrers = {row.referrer for row in qualified}
-		self.assertAlmostEqual(viral["value"], round(len(qualified) / len(referrers), 2))
+		sharing = {row.referrer for row in in_period}
+		self.assertEqual(len(sharing), 1)  # the referrer of the three April referees
+		self.assertAlmostEqual(share["value"], round(100.0 * len(sharing) / codes, 1))
+		self.assertEqual((share["fieldtype"], share["route_options"]["referral_period"]), ("Percent", period))
+		qualified = [row for row in in_period if row.status == "Qualified"]
+		self.assertEqual(len(qualified), 1)
+		self.assertEqual(viral["value"], 1.0)  # one qualified referee for one active referrer
+		with self.on("2026-05-10"):  # no period running
+			self.assertEqual(dashboard.viral_factor({"company": COMPANY})["value"], 0)
+			self.assertEqual(dashboard.referrer_share_rate({"company": COMPANY})["value"], 0)
 
 	def test_under_review_card(self):
 		referral = referral_of(self.referees[1].name)

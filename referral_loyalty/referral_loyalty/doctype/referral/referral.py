@@ -103,6 +103,14 @@ def on_doctype_update():
 		["company", "enrolled_on", "enrolled_by", "pos_profile", "status", "qualified_on"],
 		"rl_report_cashier_index",
 	)
+	# the workspace cards: the company's referrals by status (pending, under review), the running
+	# periods' qualified referrals and referrers
+	frappe.db.add_index("Referral", ["company", "status"], "rl_company_status_index")
+	frappe.db.add_index("Referral", ["referral_period", "status", "referrer"], "rl_period_status_index")
+	frappe.db.add_index("Referral", ["referral_period", "referrer"], "rl_period_referrer_index")
+	# Top Referrers: a company's referrals code by code (grouped in index order, no temporary table)
 	frappe.db.add_index(
-		"Referral", ["company", "status", "referral_period", "referrer"], "rl_report_status_index"
+		"Referral",
+		["company", "referral_code", "enrolled_on", "status", "referrer_reward_status"],
+		"rl_report_code_index",
 	)
