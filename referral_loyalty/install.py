@@ -146,8 +146,8 @@ INDEXES = (
 	# Reward Cost: reward coupons of a company issued in a date range, counted from the index alone
 	(
 		"POS Coupon",
-		["company", "creation", "rl_referral", "rl_side", "pos_offer", "used", "rl_withdrawn"],
-		"rl_reward_cost_index",
+		["company", "rl_side", "pos_offer", "creation", "used", "rl_withdrawn"],
+		"rl_reward_offer_index",
 	),
 	# the sales a reward coupon was applied on (POS Awesome's posa_coupons rows)
 	("POS Coupon Detail", ["coupon", "parenttype"], "rl_coupon_index"),

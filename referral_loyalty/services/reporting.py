@@ -54,6 +54,11 @@ REWARD_SIDES = (rewards.REFEREE, rewards.REFERRER, rewards.BONUS)
 GROUPING_MEMORY = 256 * 1024 * 1024
 # codes with a campaign of their own grouped one by one; beyond this, every code is a group
 MAX_CAMPAIGN_CODES = 1000
+# the covering indexes the referral counts read (see the Referral's on_doctype_update); named,
+# as the planner would otherwise prefer the shorter company prefix of another and read the rows
+ENROLLED_INDEX = "rl_report_enrolled_index"
+CASHIER_INDEX = "rl_report_cashier_index"
+REWARD_INDEX = "rl_reward_offer_index"
 ROI_DAYS = 90
 
 
@@ -184,10 +189,14 @@ def _group_terms(referral, code_campaigns: dict) -> list:
 	return [referral.referral_period, *([code] if code is not None else [])]
 
 
-def _select_groups(query, referral, code_campaigns: dict):
-	"""``query`` selecting and grouped by the referral's period and campaign code."""
+def _select_groups(query, referral, code_campaigns: dict, *, by_day: bool = False):
+	"""``query`` selecting and grouped by the referral's period and campaign code. ``by_day``: by
+	the enrolment day first, the order of the report indexes (company, enrolled_on, …), so the
+	database groups as it reads the index, with no temporary table (the caller sums the days)."""
 	terms = _group_terms(referral, code_campaigns)
 	selected = [terms[0], *(term.as_("referral_code") for term in terms[1:])]
+	if by_day:
+		terms = [referral.enrolled_on, *terms]
 	return query.select(*selected).groupby(*terms)
 
 
@@ -293,14 +302,15 @@ def funnel(scope: Scope) -> list[dict]:
 	stages = _stage_counts(referral)
 	query = (
 		frappe.qb.from_(referral)
+		.force_index(ENROLLED_INDEX)
 		.select(*(expr.as_(name) for name, expr in stages.items()))
 		.where(_referral_criteria(referral, scope))
 		.where(_campaign_criterion(referral, scope, code_campaigns))
 	)
-	counts = _grouped(_select_groups(query, referral, code_campaigns))
+	counts = _grouped(_select_groups(query, referral, code_campaigns, by_day=True))
 	withdrawn = _withdrawn_paid(
 		scope,
-		lambda q, r: _select_groups(q, r, code_campaigns),
+		lambda q, r: _select_groups(q.force_index(ENROLLED_INDEX), r, code_campaigns, by_day=True),
 		_campaign_criterion(referral, scope, code_campaigns),
 	)
 	rows = _by_period_and_campaign(scope, [counts, withdrawn], FUNNEL_STAGES, code_campaigns)
@@ -379,6 +389,7 @@ def by_cashier(scope: Scope) -> list[dict]:
 	referral = DocType("Referral")
 	query = (
 		frappe.qb.from_(referral)
+		.force_index(CASHIER_INDEX)
 		.select(
 			referral.enrolled_by,
 			referral.pos_profile,
@@ -389,10 +400,19 @@ def by_cashier(scope: Scope) -> list[dict]:
 		)
 		.where(_referral_criteria(referral, scope))
 		.where(_campaign_criterion(referral, scope, _code_campaigns()))
-		.groupby(referral.enrolled_by, referral.pos_profile)
+		# by day first: grouped in the index's order (see _select_groups), summed here
+		.groupby(referral.enrolled_on, referral.enrolled_by, referral.pos_profile)
 	)
 	numbers = ("enrolled", "rejected", "under_review", "qualified")
-	rows = [_ints(row, numbers) for row in query.run(as_dict=True)]
+	totals: dict[tuple, frappe._dict] = {}
+	for row in query.run(as_dict=True):
+		key = (row.enrolled_by, row.pos_profile)
+		total = totals.setdefault(
+			key, frappe._dict(enrolled_by=key[0], pos_profile=key[1], **dict.fromkeys(numbers, 0))
+		)
+		for field in numbers:
+			total[field] += int(row[field] or 0)
+	rows = list(totals.values())
 	rows.sort(key=lambda r: (-r.enrolled, r.enrolled_by or "", r.pos_profile or ""))
 	return rows
 
@@ -401,12 +421,16 @@ def by_cashier(scope: Scope) -> list[dict]:
 
 
 def _coupon_scope(coupon, scope: Scope) -> Criterion:
-	"""Reward coupons of the scope's company issued in its dates (the reward cost index)."""
+	"""Reward coupons of the scope's company issued in its dates: by side (only reward coupons
+	have one) and offer, so each (side, offer) is one range of the reward index."""
+	offer = DocType("POS Offer")
+	offers = frappe.qb.from_(offer).select(offer.name).run(pluck=True) or [""]
 	return Criterion.all(
 		[
 			scope.company_criterion(coupon.company),
+			coupon.rl_side.isin(REWARD_SIDES),
+			coupon.pos_offer.isin(offers),
 			*scope.date_criteria(coupon.creation, datetime=True),
-			coupon.rl_referral > "",
 		]
 	)
 
@@ -460,7 +484,7 @@ def reward_cost(scope: Scope) -> list[dict]:
 
 def _coupon_counts(scope: Scope) -> list:
 	coupon = DocType("POS Coupon")
-	query = frappe.qb.from_(coupon)
+	query = frappe.qb.from_(coupon).force_index(REWARD_INDEX)
 	if scope.referral_period or scope.campaign:
 		query = _join_referral_scope(query, coupon.rl_referral, scope)
 	return (
@@ -721,11 +745,12 @@ def roi(scope: Scope, days: int = ROI_DAYS) -> list[dict]:
 	stages = _stage_counts(referral)
 	query = (
 		frappe.qb.from_(referral)
+		.force_index(ENROLLED_INDEX)
 		.select(stages["enrolled"].as_("enrolled"), stages["qualified"].as_("qualified"))
 		.where(_referral_criteria(referral, scope))
 		.where(_campaign_criterion(referral, scope, code_campaigns))
 	)
-	parts = [_grouped(_select_groups(query, referral, code_campaigns))]
+	parts = [_grouped(_select_groups(query, referral, code_campaigns, by_day=True))]
 	for doctype in invoice_doctypes():
 		parts.append(_referee_sales(doctype, scope, days, code_campaigns))
 	parts.append(_discounts(scope, by_referral=code_campaigns))
