@@ -136,6 +136,8 @@ def get_active_gift_coupons(attribute: bool = False) -> dict:
 	result = {"ms": clock["ms"], "queries": counter.count, "coupons": len(codes or [])}
 	if attribute:
 		result["from_app"] = counter.from_app
+		if attribute == "all":
+			result["all"] = [q for q, _ours in counter.statements]
 	return result
 
 
