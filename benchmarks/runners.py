@@ -256,23 +256,13 @@ class RQWorkers(_ProcessGroup):
 
 	def __enter__(self):
 		for _n in range(self.count):
-			# what `bench worker` runs, from the sites folder
-			self._start(
-				[
-					sys.executable,
-					"-m",
-					"frappe.utils.bench_helper",
-					"frappe",
-					"worker",
-					"--queue",
-					"short,default,long",
-				]
-			)
+			# what `bench worker` runs (every queue), from the sites folder
+			self._start([sys.executable, "-m", "frappe.utils.bench_helper", "frappe", "worker"])
 		time.sleep(3)
 		self.check()
 		return self
 
-	def drain(self, timeout: float = 180) -> int:
+	def drain(self, timeout: float = 60) -> int:
 		"""Wait until no job is queued or running (the backlog earlier measures left); the jobs
 		still there after ``timeout``."""
 		import rq

@@ -282,7 +282,7 @@ class Plan:
 		rng = random.Random(f"referrals-{start}")
 		customers, referrals, coupons = [], [], []
 		for i in range(start, stop):
-			j = int(self.referrers * rng.random() ** 3)  # a few referrers bring many referees
+			j = int(self.referrers * rng.random() ** 2)  # a few referrers bring many referees
 			enrolled = self.today - timedelta(days=rng.randrange(365))
 			stamp = datetime.combine(enrolled, datetime.min.time()) + timedelta(seconds=rng.randrange(86400))
 			referee, referral = f"{PREFIX}C-E{i:08d}", f"{PREFIX}R-{i:08d}"
