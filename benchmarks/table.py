@@ -318,12 +318,7 @@ ROWS: list[Row] = [
 			f"EXPLAIN of the {len(r['plans'])} statements the app sent in (a)–(c): full scans of"
 			" tabReferral, tabReferral Code, tabPOS Coupon, tabPOS Coupon Detail"
 		),
-		lambda ctx, r: (
-			"; ".join(
-				f"`{p['shape'][:100]}` ({', '.join(p['full_scans'])})" for p in r["plans"] if p["full_scans"]
-			)
-			or "none"
-		),
+		lambda ctx, r: "; ".join(_scan(p) for p in r["plans"] if p["full_scans"]) or "none",
 		target=NO_FULL_SCAN,
 	),
 ]
@@ -421,6 +416,14 @@ def notes(ctx, results: dict) -> list[str]:
 		" commit included) by running the same call in-process."
 	)
 	return out
+
+
+def _scan(p: dict) -> str:
+	"""A statement that reads a whole watched table, with the rows the planner expected there."""
+	tables = ", ".join(
+		f"{s['table']}: ALL, {s.get('rows')} rows" for s in p["plan"] if s.get("table") in p["full_scans"]
+	)
+	return f"`{p['shape'][:120]}` ({tables})"
 
 
 def _all_indexed(b: dict) -> bool:
