@@ -446,6 +446,12 @@ def load(referrals: int) -> dict:
 		sys.exit(f"no Referral Period runs today for {shop.COMPANY}: run benchmarks/setup.py first")
 	plan = Plan(referrals, getdate(today()), {"name": current.name, "from_date": getdate(current.from_date)})
 	_ensure_cashiers(plan.cashiers)
+	pool = int(frappe.db.sql("SELECT @@innodb_buffer_pool_size")[0][0])
+	if pool < 2 * 1024**3 and referrals >= 200_000:
+		log(
+			f"innodb_buffer_pool_size is {pool / 1024**2:,.0f} MB: the indexes of a large ledger do not fit and"
+			" the load slows down to hours (as root: SET GLOBAL innodb_buffer_pool_size = 4294967296)"
+		)
 	# the rows are unique by construction: let InnoDB buffer its unique secondary-index checks
 	frappe.db.sql("SET SESSION unique_checks = 0")
 	insert_rows(
@@ -756,6 +762,12 @@ def render(meta: dict, reports: list, cards: list, till: dict | None) -> str:
 	for c in cards:
 		for label in ("no filter", "company"):
 			scans += [(f"{c['card']} ({label})", p) for p in c[label]["plans"] if p["full_scans"]]
+	lines += [
+		"",
+		f"Statements the planner expects to read {HEAVY_ROWS:,} rows or more of a watched table:",
+		"",
+	]
+	lines += heavy_statements(reports, cards) or ["- none"]
 	lines += ["", "Statements that read a whole watched table (EXPLAIN type ALL):", ""]
 	seen = set()
 	for where, p in scans:
@@ -773,12 +785,48 @@ def render(meta: dict, reports: list, cards: list, till: dict | None) -> str:
 	return "\n".join(lines)
 
 
+HEAVY_ROWS = 10_000
+
+
+def heavy_statements(reports: list, cards: list) -> list[str]:
+	"""One line per statement (by shape) whose plan reads many rows of a watched table, however it
+	reads them (an index range or ref over most of the table is no better than a scan)."""
+	found = []
+	sources = [(f"{r['report']} ({label})", r[label]) for r in reports for label in REPORT_TARGETS_MS]
+	sources += [(f"{c['card']} ({label})", c[label]) for c in cards for label in ("no filter", "company")]
+	for where, measure in sources:
+		for p in measure["plans"]:
+			steps = [
+				s
+				for s in p["plan"]
+				if s.get("table") in plans.WATCHED_TABLES and int(s.get("rows") or 0) >= HEAVY_ROWS
+			]
+			if steps:
+				found.append((where, p, steps))
+	lines, seen = [], set()
+	for where, p, steps in found:
+		key = (p["shape"], tuple((s["table"], s["type"], s["key"]) for s in steps))
+		if key in seen:
+			continue
+		seen.add(key)
+		reads = "; ".join(
+			f"{s['table']}: {s['type']} on `{s['key'] or '-'}`, {int(s['rows']):,} rows" for s in steps
+		)
+		lines.append(f"- {where} — {reads}: `{p['shape'][:300]}`")
+	return lines
+
+
 def main() -> None:
 	parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 	parser.add_argument("--site", required=True)
-	parser.add_argument("--referrals", type=int, required=True)
+	parser.add_argument("--referrals", type=int, default=0)
 	parser.add_argument("--no-till", action="store_true", help="skip the till paths")
+	parser.add_argument("--render", metavar="JSON", help="print the table of an earlier run's results file")
 	args = parser.parse_args()
+	if args.render:
+		saved = json.loads(Path(args.render).read_text())
+		print(render(saved, saved["reports"], saved["cards"], saved.get("till")))
+		return
 	if args.site in ("test_referral.localhost", "referral.localhost", TILL_SITE, "rl_bench_native.localhost"):
 		sys.exit(f"{args.site} is not the scale benchmark site")
 
