@@ -130,8 +130,12 @@ def _both(fmt, field: str):
 	return (lambda ctx, r: fmt(r[field][ctx.ours])), (lambda ctx, r: fmt(r[field][ctx.native]))
 
 
+def fmt_diff(v: float) -> str:
+	return "—" if _nan(v) else ("+" if v >= 0 else "-") + fmt_n(abs(v))
+
+
 def _added(field: str):
-	return lambda ctx, r: f"+{fmt_n(r[field][ctx.ours] - r[field][ctx.native])}"
+	return lambda ctx, r: fmt_diff(r[field][ctx.ours] - r[field][ctx.native])
 
 
 def _tills_rows(key: str) -> list[Row]:
@@ -248,9 +252,8 @@ ROWS: list[Row] = [
 		),
 		lambda ctx, r: f"{fmt_n(r['referee_submit_queries'])} + {fmt_n(r['referee_commit_queries'])}",
 		lambda ctx, r: fmt_n(r["referee_native_queries"]),
-		lambda ctx, r: (
-			"+"
-			+ fmt_n(r["referee_submit_queries"] + r["referee_commit_queries"] - r["referee_native_queries"])
+		lambda ctx, r: fmt_diff(
+			r["referee_submit_queries"] + r["referee_commit_queries"] - r["referee_native_queries"]
 		),
 		failed="referee_failed",
 	),
@@ -550,7 +553,11 @@ def main() -> None:
 			worker.close()
 	details = logs / f"bench-results-{ctx.started:%Y%m%d-%H%M%S}.json"
 	details.write_text(
-		json.dumps({"run": {"started": str(ctx.started), **vars(args)}, **results}, default=str, indent=1)
+		json.dumps(
+			{"run": {"started": str(ctx.started), **vars(args)}, "info": ctx.info, **results},
+			default=str,
+			indent=1,
+		)
 	)
 	log(f"every figure, the statements the app sends and their EXPLAIN plans: {details}")
 	print(render(ctx, results))
