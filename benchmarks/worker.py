@@ -22,6 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import plans
 import shop
 
 CREATE_CUSTOMER = "posawesome.posawesome.api.customers.create_customer"
@@ -135,6 +136,8 @@ def get_active_gift_coupons(attribute: bool = False) -> dict:
 	result = {"ms": clock["ms"], "queries": counter.count, "coupons": len(codes or [])}
 	if attribute:
 		result["from_app"] = counter.from_app
+		if attribute == "all":
+			result["all"] = [q for q, _ours in counter.statements]
 	return result
 
 
@@ -272,15 +275,12 @@ class _HookTimer:
 
 
 def _explain(query: str) -> dict:
-	frappe = _frappe()
-	rows = frappe.db.sql(f"EXPLAIN {query}", as_dict=True)
-	return {
-		"query": query,
-		"plan": [
-			{"table": r.get("table"), "type": r.get("type"), "key": r.get("key"), "extra": r.get("Extra")}
-			for r in rows
-		],
-	}
+	return plans.explain(query)
+
+
+def explain(queries: list[str]) -> list[dict]:
+	"""EXPLAIN every statement of ``queries`` that EXPLAIN takes, once per shape."""
+	return plans.explain_all(queries)
 
 
 def till_load(referees: int, cap: int) -> dict:
@@ -375,6 +375,7 @@ COMMANDS = {
 	"till_load": till_load,
 	"tally": tally,
 	"native_codes_one_by_one": native_codes_one_by_one,
+	"explain": explain,
 	"profile": profile,
 }
 

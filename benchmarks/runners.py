@@ -1,0 +1,333 @@
+"""What the benchmark table runs its measures with: the per-site worker.py subprocesses, gunicorn and
+the RQ workers on 127.0.0.1, logged-in HTTP tills, and the helpers that alternate calls between the
+two sites and keep every sample, failed ones included.
+
+A failed sample never ends a run: ``alternate`` keeps it as a failure (with its error) and the
+medians and ratios are taken over the good ones.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import shop
+
+CREATE_CUSTOMER = "/api/method/posawesome.posawesome.api.customers.create_customer"
+GIFT_COUPONS = "/api/method/posawesome.posawesome.api.offers.get_active_gift_coupons"
+SALES_INVOICE = "/api/resource/Sales Invoice"
+
+
+def log(message: str) -> None:
+	print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def median(values) -> float:
+	values = [v for v in values if v is not None]
+	return statistics.median(values) if values else float("nan")
+
+
+def percentile(values, q: float) -> float:
+	ordered = sorted(values)
+	if not ordered:
+		return float("nan")
+	k = (len(ordered) - 1) * q
+	low, high = int(k), min(int(k) + 1, len(ordered) - 1)
+	return ordered[low] + (ordered[high] - ordered[low]) * (k - low)
+
+
+# --- samples --------------------------------------------------------------------------------
+
+
+@dataclass
+class Samples:
+	"""The runs of one measure on one site, in order: a value, or None where the run failed."""
+
+	runs: list = field(default_factory=list)
+	errors: list[str] = field(default_factory=list)
+
+	@property
+	def good(self) -> list:
+		return [v for v in self.runs if v is not None]
+
+	@property
+	def failed(self) -> int:
+		return sum(1 for v in self.runs if v is None)
+
+	def median(self, key: str | None = None) -> float:
+		return median([v[key] if key else v for v in self.good])
+
+	def last(self) -> dict:
+		return self.good[-1] if self.good else {}
+
+	def summary(self) -> dict:
+		return {"runs": len(self.runs), "failed": self.failed, "errors": self.errors[:3]}
+
+
+def alternate(sites: list[str], runs: int, fn) -> dict[str, Samples]:
+	"""``fn(site, i)`` for each run on each site, the site going first alternating each run; a run
+	that raises is kept as a failure."""
+	results = {site: Samples() for site in sites}
+	for i in range(runs):
+		order = sites if i % 2 == 0 else list(reversed(sites))
+		for site in order:
+			try:
+				value = fn(site, i)
+			except Exception as e:
+				value = None
+				results[site].errors.append(f"{type(e).__name__}: {str(e)[:400]}")
+			results[site].runs.append(value)
+	return results
+
+
+def paired_ratio(ours: Samples, native: Samples, key: str | None = None) -> float:
+	"""Median of the ratios of the runs made back to back (run i on both sites) where both
+	succeeded: a slow spell of the shared machine hits both sides of a pair, not one site's median."""
+	return median(
+		[
+			(o[key] if key else o) / (n[key] if key else n)
+			for o, n in zip(ours.runs, native.runs, strict=True)
+			if o is not None and n is not None
+		]
+	)
+
+
+# --- processes ------------------------------------------------------------------------------
+
+
+class Worker:
+	"""worker.py on one site: one JSON command a line in, one JSON answer a line out."""
+
+	def __init__(self, site: str, log_path: Path):
+		self.site = site
+		self._log = open(log_path, "a")
+		self.proc = subprocess.Popen(
+			[sys.executable, str(HERE / "worker.py"), "--site", site],
+			stdin=subprocess.PIPE,
+			stdout=subprocess.PIPE,
+			stderr=self._log,
+			text=True,
+			cwd=shop.sites_path(),
+		)
+		ready = self.proc.stdout.readline()
+		if not ready.startswith("READY"):
+			raise RuntimeError(f"worker for {site} did not start (see {log_path})")
+
+	def call(self, op: str, **args):
+		if self.proc.poll() is not None:
+			raise RuntimeError(f"the worker for {self.site} has exited")
+		self.proc.stdin.write(json.dumps({"op": op, "args": args}) + "\n")
+		self.proc.stdin.flush()
+		line = self.proc.stdout.readline()
+		if not line:
+			raise RuntimeError(f"the worker for {self.site} has exited during {op}")
+		answer = json.loads(line)
+		if "error" in answer:
+			raise RuntimeError(f"{self.site} {op}: {answer['error'][-1500:]}")
+		return answer["ok"]
+
+	def close(self) -> None:
+		if self.proc.poll() is None:
+			self.proc.stdin.close()
+			try:
+				self.proc.wait(timeout=30)
+			except subprocess.TimeoutExpired:
+				self.proc.kill()
+		self._log.close()
+
+
+class _ProcessGroup:
+	"""A server this script starts in a process group of its own and stops by that group."""
+
+	name = "process"
+
+	def __init__(self, log_path: Path):
+		self.log_path = log_path
+		self.procs: list[subprocess.Popen] = []
+		self._log = None
+
+	def _start(self, argv: list[str]) -> None:
+		if self._log is None:
+			self._log = open(self.log_path, "a")
+		self.procs.append(
+			subprocess.Popen(
+				argv,
+				cwd=shop.sites_path(),
+				stdout=self._log,
+				stderr=self._log,
+				stdin=subprocess.DEVNULL,
+				start_new_session=True,
+			)
+		)
+
+	def check(self) -> None:
+		for proc in self.procs:
+			if proc.poll() is not None:
+				raise RuntimeError(f"{self.name} exited (see {self.log_path})")
+
+	def __exit__(self, *exc):
+		for proc in self.procs:
+			if proc.poll() is None:
+				os.killpg(proc.pid, signal.SIGTERM)  # the group this script started
+		for proc in self.procs:
+			try:
+				proc.wait(timeout=30)
+			except subprocess.TimeoutExpired:
+				os.killpg(proc.pid, signal.SIGKILL)
+				proc.wait()
+		if self._log:
+			self._log.close()
+		return False
+
+
+class Gunicorn(_ProcessGroup):
+	"""frappe served by gunicorn from the bench's sites folder (sync workers, preloaded)."""
+
+	name = "gunicorn"
+
+	def __init__(self, port: int, workers: int, log_path: Path):
+		super().__init__(log_path)
+		self.port = port
+		self.workers = workers
+
+	def __enter__(self):
+		with socket.socket() as probe:
+			if probe.connect_ex(("127.0.0.1", self.port)) == 0:
+				raise RuntimeError(f"port {self.port} is in use: stop what listens there first")
+		gunicorn = Path(sys.executable).with_name("gunicorn")
+		self._start(
+			[
+				str(gunicorn),
+				"-b",
+				f"127.0.0.1:{self.port}",
+				"-w",
+				str(self.workers),
+				"--threads",
+				"1",
+				"-t",
+				"120",
+				"frappe.app:application",
+				"--preload",
+			]
+		)
+		return self
+
+	def wait_ready(self, sites, timeout: float = 90) -> None:
+		import requests
+
+		deadline = time.monotonic() + timeout
+		pending = set(sites)
+		while pending and time.monotonic() < deadline:
+			self.check()
+			for site in list(pending):
+				try:
+					r = requests.get(
+						f"http://127.0.0.1:{self.port}/api/method/ping", headers={"Host": site}, timeout=5
+					)
+					if r.status_code == 200:
+						pending.discard(site)
+				except requests.RequestException:
+					pass
+			time.sleep(0.5)
+		if pending:
+			raise RuntimeError(f"gunicorn does not serve {pending} (see {self.log_path})")
+
+
+class RQWorkers(_ProcessGroup):
+	"""``count`` RQ workers of the bench (``bench worker``: every queue, every site of the bench), so
+	the jobs the sales enqueue run while the tills sell, as in production."""
+
+	name = "bench worker"
+
+	def __init__(self, count: int, log_path: Path):
+		super().__init__(log_path)
+		self.count = count
+
+	def __enter__(self):
+		for _n in range(self.count):
+			# what `bench worker` runs (every queue), from the sites folder
+			self._start([sys.executable, "-m", "frappe.utils.bench_helper", "frappe", "worker"])
+		time.sleep(3)
+		self.check()
+		return self
+
+	def drain(self, timeout: float = 60) -> int:
+		"""Wait until no job is queued or running (the backlog earlier measures left); the jobs
+		still there after ``timeout``."""
+		import rq
+		from redis import Redis
+
+		config = json.loads((Path(shop.sites_path()) / "common_site_config.json").read_text())
+		connection = Redis.from_url(config.get("redis_queue") or "redis://127.0.0.1:6379")
+		deadline = time.monotonic() + timeout
+		while True:
+			self.check()
+			left = sum(q.count + q.started_job_registry.count for q in rq.Queue.all(connection=connection))
+			if not left or time.monotonic() > deadline:
+				return left
+			time.sleep(1)
+
+
+# --- HTTP -----------------------------------------------------------------------------------
+
+
+class Till:
+	"""One logged-in browser session on one site."""
+
+	def __init__(self, port: int, site: str):
+		import requests
+
+		self.base = f"http://127.0.0.1:{port}"
+		self.session = requests.Session()
+		self.session.headers["Host"] = site
+		r = self.session.post(f"{self.base}/api/method/login", data={"usr": "Administrator", "pwd": "admin"})
+		r.raise_for_status()
+
+	def post(self, path: str, **kwargs):
+		started = time.perf_counter()
+		r = self.session.post(f"{self.base}{path}", timeout=120, **kwargs)
+		return (time.perf_counter() - started) * 1000, r
+
+
+def create_payload(info: dict, n: int, tag: str) -> dict:
+	return {
+		"customer_name": f"Bench POS {tag} {n}",
+		"company": info["company"],
+		"pos_profile_doc": info["pos_profile_doc"],
+		"referral_code": info["referral_code"],
+		"mobile_no": shop.mobile(1, n),
+		"customer_group": info["customer_group"],
+		"territory": info["territory"],
+		"customer_type": "Individual",
+		"method": "create",
+	}
+
+
+def sale_payload(customer: str, cash_account: str) -> dict:
+	"""A POS sale as the till sends it, submitted in the same call (the payment row carries its
+	account, as POS Awesome's does: inserting with docstatus 1 skips the before_save that fills it)."""
+	return {
+		"customer": customer,
+		"company": shop.COMPANY,
+		"is_pos": 1,
+		"pos_profile": shop.PROFILE,
+		"update_stock": 0,
+		"currency": "USD",
+		"selling_price_list": "Standard Selling",
+		"items": [{"item_code": shop.ITEM, "qty": 1, "rate": shop.PRICE}],
+		"payments": [
+			{"mode_of_payment": "Cash", "account": cash_account, "amount": shop.PRICE, "default": 1}
+		],
+		"docstatus": 1,
+	}

@@ -1,0 +1,857 @@
+"""The referral reports and workspace cards on a large ledger: N referrals loaded with bulk SQL on
+their own site, then every Script Report and Custom Number Card of the module timed, and the
+EXPLAIN of every statement they send (run by ``benchmarks/run.sh --scale N``).
+
+	env/bin/python apps/referral_loyalty/benchmarks/scale.py --site rl_bench_scale.localhost --referrals 1000000
+
+The data (on top of the benchmark shop of shop.py, company "Bench Shop"), every name prefixed
+``SC-`` so nothing collides with what the app or the tills make:
+
+- N/10 referrers, each a customer with an enabled Referral Code (a few referrers bring many
+  referees, most bring a few);
+- N referees, each a customer with a Referral: ~40 % Qualified (with qualified_on and the period
+  it is credited to), ~30 % Pending, ~20 % Rejected (with a reason), ~5 % Under Review, some
+  Expired and Reversed; the referrer's reward Issued / Held / Withdrawn / Redeemed; enrolled by
+  one of 20 cashiers at the shop's till, on a day of the last 365;
+- ~1.4·N reward POS Coupons (the referee's, the referrer's and some milestone bonuses), issued
+  with their referral, some used, some withdrawn;
+- four past quarterly Referral Periods before the shop's running one.
+
+Loading is idempotent: it goes on from the rows already there (a second run with the same N adds
+nothing). Rows go in as multi-row INSERTs of a few thousand, a commit per batch.
+
+Then, as Administrator: every Script Report of module "Referral Loyalty" (read from tabReport, so
+new reports are picked up) for the last 30 days and the last year, and every Number Card of the
+module of type Custom without filters and with the company, median of 3 runs; every statement
+they send is EXPLAINed and a plan that reads the whole of tabReferral, tabReferral Code,
+tabPOS Coupon or tabPOS Coupon Detail is flagged. The till's create_customer and coupon
+auto-fetch are timed in-process on this site and on the 20,000-customer benchmark site.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import plans
+import shop
+from runners import Worker, alternate, log, median
+
+MODULE = "Referral Loyalty"
+PREFIX = "SC-"
+BATCH = 2000
+CASHIERS = 20
+REPORT_TARGETS_MS = {"30 days": 500, "year": 3000}
+CARD_TARGET_MS = 100
+TILL_SITE = "rl_bench.localhost"
+
+STATUSES = (  # (status, cumulative share)
+	("Qualified", 0.40),
+	("Pending", 0.70),
+	("Rejected", 0.90),
+	("Under Review", 0.95),
+	("Expired", 0.98),
+	("Reversed", 1.00),
+)
+REJECTED_AT_ENROLMENT = (
+	"SELF_REFERRAL",
+	"ALREADY_REFERRED",
+	"EXISTING_CUSTOMER",
+	"DUPLICATE_IDENTITY",
+	"CODE_USAGE_LIMIT_REACHED",
+)
+REJECTED_LATER = ("REFERRER_CAP_REACHED", "MANUALLY_REJECTED", "QUALIFY_WINDOW_EXPIRED")
+REVIEW_REASONS = ("VELOCITY", "EMPLOYEE_REFERRAL", "SAME_CASHIER")
+REVERSAL_REASONS = ("INVOICE_CANCELLED", "RETURNED_BELOW_MINIMUM")
+REWARD_STATUSES = (("Issued", 0.5), ("Redeemed", 0.8), ("Held", 0.9), ("Withdrawn", 1.0))
+BONUS_SHARE = 0.12  # referrals whose referrer also got a milestone bonus coupon
+
+
+# --- loading --------------------------------------------------------------------------------
+
+STD = ("creation", "modified", "owner", "modified_by", "docstatus", "idx")
+
+CUSTOMER_COLUMNS = (
+	"name",
+	"customer_name",
+	"customer_type",
+	"customer_group",
+	"territory",
+	"mobile_no",
+	"email_id",
+	"disabled",
+	"rl_referral_code",
+	"rl_referral",
+	"rl_referred_by",
+	*STD,
+)
+CODE_COLUMNS = (
+	"name",
+	"referral_name",
+	"referral_code",
+	"customer",
+	"customer_name",
+	"mobile_no",
+	"email_id",
+	"company",
+	"customer_offer",
+	"disabled",
+	*STD,
+)
+REFERRAL_COLUMNS = (
+	"name",
+	"referee",
+	"referee_name",
+	"referral_code",
+	"referrer",
+	"referrer_name",
+	"company",
+	"status",
+	"reason",
+	"enrolled_on",
+	"source",
+	"pos_profile",
+	"enrolled_by",
+	"referee_mobile_key",
+	"referee_email_key",
+	"enrolment_period",
+	"qualify_by",
+	"min_purchase_amount",
+	"referral_period",
+	"qualified_on",
+	"reversed_on",
+	"referee_coupon",
+	"referrer_coupon",
+	"referrer_reward_status",
+	"decided_by",
+	"decided_on",
+	*STD,
+)
+COUPON_COLUMNS = (
+	"name",
+	"coupon_name",
+	"coupon_code",
+	"coupon_type",
+	"customer",
+	"customer_name",
+	"company",
+	"pos_offer",
+	"valid_from",
+	"valid_upto",
+	"maximum_use",
+	"used",
+	"one_use",
+	"referral_code",
+	"rl_referral",
+	"rl_side",
+	"rl_withdrawn",
+	*STD,
+)
+PERIOD_COLUMNS = (
+	"name",
+	"title",
+	"company",
+	"enabled",
+	"from_date",
+	"to_date",
+	"reward_mode",
+	"referee_offer",
+	"referrer_offer",
+	"qualification",
+	"min_purchase_amount",
+	"qualify_within_days",
+	*STD,
+)
+
+
+def insert_rows(doctype: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+	"""One multi-row INSERT IGNORE (a row whose name is there already is skipped)."""
+	import frappe
+
+	if not rows:
+		return
+	one = "(" + ",".join(["%s"] * len(columns)) + ")"
+	names = ",".join(f"`{c}`" for c in columns)
+	frappe.db.sql(  # nosemgrep: table and column names are this module's constants
+		f"INSERT IGNORE INTO `tab{doctype}` ({names}) VALUES {','.join([one] * len(rows))}",
+		[value for row in rows for value in row],
+	)
+
+
+def count_prefixed(doctype: str, prefix: str) -> int:
+	import frappe
+
+	return frappe.db.sql(
+		f"SELECT COUNT(*) FROM `tab{doctype}` WHERE name LIKE %s",  # nosemgrep: a constant doctype
+		(prefix + "%",),
+	)[0][0]
+
+
+def _std(stamp: datetime) -> tuple:
+	return (stamp, stamp, "Administrator", "Administrator", 0, 0)
+
+
+class Plan:
+	"""The shape of the data set for N referrals (the same on every run with the same N)."""
+
+	def __init__(self, referrals: int, today: date, current_period: dict):
+		self.n = referrals
+		self.referrers = max(1, referrals // 10)
+		self.today = today
+		self.current = current_period
+		self.group = shop.leaf("Customer Group", "All Customer Groups")
+		self.territory = shop.leaf("Territory", "All Territories")
+		self.cashiers = [f"sc.cashier{k:02d}@bench.example.com" for k in range(CASHIERS)]
+		# four quarters before the shop's running period (and the year before it)
+		start = min(current_period["from_date"], today)
+		edges = [start - timedelta(days=366 - 91 * q) for q in range(5)]
+		edges[-1] = start
+		self.periods = [
+			{"name": f"{PREFIX}RP-{q + 1}", "from": edges[q], "to": edges[q + 1] - timedelta(days=1)}
+			for q in range(4)
+		]
+
+	@staticmethod
+	def referrer(j: int) -> str:
+		return f"{PREFIX}C-R{j:07d}"
+
+	@staticmethod
+	def code(j: int) -> str:
+		return f"{PREFIX}K-{j:07d}"
+
+	def period_of(self, day: date) -> str:
+		if day >= self.current["from_date"]:
+			return self.current["name"]
+		for period in self.periods:
+			if period["from"] <= day <= period["to"]:
+				return period["name"]
+		return self.periods[0]["name"]
+
+	def referrer_rows(self, start: int, stop: int):
+		rng = random.Random(f"referrers-{start}")
+		customers, codes = [], []
+		for j in range(start, stop):
+			stamp = datetime.combine(
+				self.today - timedelta(days=400 + rng.randrange(365)), datetime.min.time()
+			)
+			stamp += timedelta(seconds=rng.randrange(86400))
+			name, label = self.referrer(j), f"Scale Referrer {j}"
+			mobile, email = f"+1888{j:07d}", f"referrer.{j}@scale.example.com"
+			customers.append(
+				(
+					name,
+					label,
+					"Individual",
+					self.group,
+					self.territory,
+					mobile,
+					email,
+					0,
+					self.code(j),
+					None,
+					None,
+					*_std(stamp),
+				)
+			)
+			codes.append(
+				(
+					self.code(j),
+					self.code(j),
+					f"SCK{j:07d}",
+					name,
+					label,
+					mobile,
+					email,
+					shop.COMPANY,
+					shop.REFEREE_OFFER,
+					0,
+					*_std(stamp),
+				)
+			)
+		return customers, codes
+
+	def referral_rows(self, start: int, stop: int):
+		rng = random.Random(f"referrals-{start}")
+		customers, referrals, coupons = [], [], []
+		for i in range(start, stop):
+			j = int(self.referrers * rng.random() ** 2)  # a few referrers bring many referees
+			enrolled = self.today - timedelta(days=rng.randrange(365))
+			stamp = datetime.combine(enrolled, datetime.min.time()) + timedelta(seconds=rng.randrange(86400))
+			referee, referral = f"{PREFIX}C-E{i:08d}", f"{PREFIX}R-{i:08d}"
+			label, referrer_label = f"Scale Referee {i}", f"Scale Referrer {j}"
+			mobile, email = f"+177{i:08d}", f"referee.{i}@scale.example.com"
+			u = rng.random()
+			status = next(s for s, share in STATUSES if u < share)
+			reason = qualified_on = reversed_on = period = reward = None
+			decided_by = decided_on = None
+			if status == "Rejected":
+				reason = rng.choice(REJECTED_AT_ENROLMENT if rng.random() < 0.5 else REJECTED_LATER)
+			elif status == "Under Review":
+				reason = rng.choice(REVIEW_REASONS)
+			elif status == "Expired":
+				reason = "QUALIFY_WINDOW_EXPIRED"
+			if status in ("Qualified", "Reversed"):
+				qualified_on = min(self.today, enrolled + timedelta(days=rng.randrange(30)))
+				period = self.period_of(qualified_on)
+				v = rng.random()
+				reward = next(s for s, share in REWARD_STATUSES if v < share)
+			if status == "Reversed":
+				reason = rng.choice(REVERSAL_REASONS)
+				reversed_on = min(self.today, qualified_on + timedelta(days=rng.randrange(10)))
+				reward = "Withdrawn"
+			if status == "Rejected" and reason == "MANUALLY_REJECTED":
+				decided_by = rng.choice(self.cashiers)
+				decided_on = stamp + timedelta(days=1)
+			referee_coupon = referrer_coupon = None
+			issued = stamp
+			if not (status == "Rejected" and reason in REJECTED_AT_ENROLMENT):
+				referee_coupon = f"{PREFIX}P-{i:08d}-E"
+				used = 1 if qualified_on and rng.random() < 0.6 else 0
+				coupons.append(
+					self._coupon(referee_coupon, referee, label, j, referral, "Referee", issued, used, 0)
+				)
+			if reward and reward != "Held":
+				referrer_coupon = f"{PREFIX}P-{i:08d}-R"
+				issued = datetime.combine(qualified_on, datetime.min.time()) + timedelta(
+					seconds=rng.randrange(86400)
+				)
+				coupons.append(
+					self._coupon(
+						referrer_coupon,
+						self.referrer(j),
+						referrer_label,
+						j,
+						referral,
+						"Referrer",
+						issued,
+						1 if reward == "Redeemed" else 0,
+						1 if reward == "Withdrawn" else 0,
+					)
+				)
+				if rng.random() < BONUS_SHARE / 0.38:
+					coupons.append(
+						self._coupon(
+							f"{PREFIX}P-{i:08d}-B",
+							self.referrer(j),
+							referrer_label,
+							j,
+							referral,
+							"Bonus",
+							issued,
+							1 if rng.random() < 0.3 else 0,
+							0,
+						)
+					)
+			customers.append(
+				(
+					referee,
+					label,
+					"Individual",
+					self.group,
+					self.territory,
+					mobile,
+					email,
+					0,
+					None,
+					referral,
+					self.referrer(j),
+					*_std(stamp),
+				)
+			)
+			referrals.append(
+				(
+					referral,
+					referee,
+					label,
+					self.code(j),
+					self.referrer(j),
+					referrer_label,
+					shop.COMPANY,
+					status,
+					reason,
+					enrolled,
+					"POS",
+					shop.PROFILE,
+					self.cashiers[i % CASHIERS],
+					mobile[-9:],
+					email,
+					self.period_of(enrolled),
+					enrolled + timedelta(days=30),
+					shop.MIN_PURCHASE,
+					period,
+					qualified_on,
+					reversed_on,
+					referee_coupon,
+					referrer_coupon,
+					reward,
+					decided_by,
+					decided_on,
+					*_std(stamp),
+				)
+			)
+		return customers, referrals, coupons
+
+	def _coupon(self, name, customer, label, j, referral, side, issued, used, withdrawn) -> tuple:
+		offer = shop.REFEREE_OFFER if side == "Referee" else shop.REFERRER_OFFER
+		return (
+			name,
+			name,
+			name.replace("-", ""),
+			"Promotional",
+			customer,
+			label,
+			shop.COMPANY,
+			offer,
+			issued.date(),
+			issued.date() + timedelta(days=90),
+			1,
+			used,
+			1,
+			self.code(j),
+			referral,
+			side,
+			withdrawn,
+			*_std(issued),
+		)
+
+
+def _progress(what: str, done: int, total: int, rows: int, started: float) -> None:
+	elapsed = time.monotonic() - started
+	print(
+		f"  {what}: {done:,}/{total:,} ({rows:,} rows in {elapsed:.0f}s, {rows / elapsed if elapsed else 0:,.0f} rows/s)",
+		file=sys.stderr,
+		flush=True,
+	)
+
+
+def load(referrals: int) -> dict:
+	"""Load the data set for ``referrals`` referrals, going on from what is there; returns what was
+	added and how long it took."""
+	import frappe
+	from frappe.utils import getdate, today
+
+	from referral_loyalty.services.periods import period_on
+
+	started = time.monotonic()
+	current = period_on(shop.COMPANY, today())
+	if not current:
+		sys.exit(f"no Referral Period runs today for {shop.COMPANY}: run benchmarks/setup.py first")
+	plan = Plan(referrals, getdate(today()), {"name": current.name, "from_date": getdate(current.from_date)})
+	_ensure_cashiers(plan.cashiers)
+	pool = int(frappe.db.sql("SELECT @@innodb_buffer_pool_size")[0][0])
+	if pool < 2 * 1024**3 and referrals >= 200_000:
+		log(
+			f"innodb_buffer_pool_size is {pool / 1024**2:,.0f} MB: the indexes of a large ledger do not fit and"
+			" the load slows down to hours (as root: SET GLOBAL innodb_buffer_pool_size = 4294967296)"
+		)
+	# the rows are unique by construction: let InnoDB buffer its unique secondary-index checks
+	frappe.db.sql("SET SESSION unique_checks = 0")
+	insert_rows(
+		"Referral Period",
+		PERIOD_COLUMNS,
+		[
+			(
+				p["name"],
+				f"Scale Quarter {p['name'][-1]} ({p['from']} – {p['to']})",
+				shop.COMPANY,
+				1,
+				p["from"],
+				p["to"],
+				"Double-sided",
+				shop.REFEREE_OFFER,
+				shop.REFERRER_OFFER,
+				"On first purchase",
+				shop.MIN_PURCHASE,
+				30,
+				*_std(datetime.combine(p["from"], datetime.min.time())),
+			)
+			for p in plan.periods
+		],
+	)
+	frappe.db.commit()  # nosemgrep: a command-line loader owns its transactions
+
+	added = {"referrers": 0, "referrals": 0, "coupons": 0}
+	have = count_prefixed("Referral Code", f"{PREFIX}K-")
+	if have < plan.referrers:
+		log(f"loading {plan.referrers - have:,} referrers (customer + code) from {have:,}")
+		t0, rows = time.monotonic(), 0
+		for start in range(have, plan.referrers, BATCH):
+			stop = min(start + BATCH, plan.referrers)
+			customers, codes = plan.referrer_rows(start, stop)
+			insert_rows("Customer", CUSTOMER_COLUMNS, customers)
+			insert_rows("Referral Code", CODE_COLUMNS, codes)
+			frappe.db.commit()  # nosemgrep
+			rows += len(customers) + len(codes)
+			added["referrers"] += stop - start
+			if (stop // BATCH) % 10 == 0 or stop == plan.referrers:
+				_progress("referrers", stop, plan.referrers, rows, t0)
+
+	have = count_prefixed("Referral", f"{PREFIX}R-")
+	if have < plan.n:
+		start_at = have - have % BATCH  # a batch is committed whole; INSERT IGNORE skips its rows
+		log(f"loading {plan.n - have:,} referrals (referee, referral, coupons) from {start_at:,}")
+		t0, rows = time.monotonic(), 0
+		for start in range(start_at, plan.n, BATCH):
+			stop = min(start + BATCH, plan.n)
+			customers, referral_rows, coupons = plan.referral_rows(start, stop)
+			insert_rows("Customer", CUSTOMER_COLUMNS, customers)
+			insert_rows("Referral", REFERRAL_COLUMNS, referral_rows)
+			for k in range(0, len(coupons), BATCH):
+				insert_rows("POS Coupon", COUPON_COLUMNS, coupons[k : k + BATCH])
+			frappe.db.commit()  # nosemgrep
+			rows += len(customers) + len(referral_rows) + len(coupons)
+			added["referrals"] += stop - start
+			added["coupons"] += len(coupons)
+			if (stop // BATCH) % 25 == 0 or stop == plan.n:
+				_progress("referrals", stop, plan.n, rows, t0)
+	frappe.db.sql("SET SESSION unique_checks = 1")
+	if added["referrers"] or added["referrals"]:
+		log("ANALYZE TABLE (fresh index statistics for the planner)")
+		for table in ("tabCustomer", "tabReferral Code", "tabReferral", "tabPOS Coupon"):
+			frappe.db.sql(f"ANALYZE TABLE `{table}`")  # nosemgrep: constant names
+	seconds = time.monotonic() - started
+	totals = {
+		"referrals": count_prefixed("Referral", f"{PREFIX}R-"),
+		"referral_codes": count_prefixed("Referral Code", f"{PREFIX}K-"),
+		"coupons": count_prefixed("POS Coupon", f"{PREFIX}P-"),
+		"customers": frappe.db.count("Customer"),
+		"referral_rows": frappe.db.count("Referral"),
+		"coupon_rows": frappe.db.count("POS Coupon"),
+	}
+	log(f"data set ready in {seconds:.0f}s: added {added}; {totals}")
+	return {"added": added, "seconds": seconds, "totals": totals}
+
+
+def _ensure_cashiers(emails: list[str]) -> None:
+	import frappe
+
+	for email in emails:
+		if not frappe.db.exists("User", email):
+			frappe.get_doc(
+				{
+					"doctype": "User",
+					"email": email,
+					"first_name": "Scale Cashier " + email.split("@")[0][-2:],
+					"send_welcome_email": 0,
+					"user_type": "System User",
+				}
+			).insert(ignore_permissions=True)
+
+
+# --- measuring ------------------------------------------------------------------------------
+
+
+def timed(fn, runs: int = 3, budget_s: float = 60.0) -> dict:
+	"""``fn()`` ``runs`` times (fewer when one run takes longer than ``budget_s``), the first with
+	its statements captured: median time, statements and their EXPLAIN plans."""
+	import frappe
+
+	times, failures, statements, out = [], [], [], None
+	for n in range(runs):
+		try:
+			with shop.QueryCounter(attribute=(n == 0)) as counter, shop.stopwatch() as clock:
+				out = fn()
+			times.append(clock["ms"])
+			if n == 0:
+				statements = [q for q, _ours in counter.statements]
+		except Exception as e:
+			failures.append(f"{type(e).__name__}: {str(e)[:300]}")
+		frappe.db.rollback()
+		if times and times[-1] > budget_s * 1000:
+			break
+	explained = plans.explain_all(statements)
+	return {
+		"ms": median(times),
+		"runs": len(times),
+		"failed": len(failures),
+		"errors": failures[:3],
+		"statements": len(statements),
+		"result_rows": _size(out),
+		"plans": explained,
+		"full_scans": sorted({t for p in explained for t in p["full_scans"]}),
+	}
+
+
+def _size(out) -> int | None:
+	if isinstance(out, dict) and "result" in out:
+		return len(out["result"] or [])
+	return None
+
+
+def measure_reports() -> list[dict]:
+	import frappe
+	from frappe.desk.query_report import run
+	from frappe.utils import add_days, today
+
+	names = frappe.get_all(
+		"Report", {"module": MODULE, "report_type": "Script Report"}, pluck="name", order_by="name"
+	)
+	ranges = {"30 days": add_days(today(), -30), "year": add_days(today(), -365)}
+	out = []
+	for name in names:
+		row = {"report": name}
+		for label, from_date in ranges.items():
+			filters = {"company": shop.COMPANY, "from_date": from_date, "to_date": today()}
+			log(f"report {name}, {label}")
+			row[label] = timed(
+				lambda name=name, filters=filters: run(name, filters, ignore_prepared_report=True)
+			)
+		out.append(row)
+	return out
+
+
+def measure_cards() -> list[dict]:
+	import frappe
+
+	cards = frappe.get_all(
+		"Number Card", {"module": MODULE, "type": "Custom"}, ["name", "method"], order_by="name"
+	)
+	out = []
+	for card in cards:
+		method = frappe.get_attr(card.method)
+		row = {"card": card.name, "method": card.method}
+		for label, filters in (("no filter", "{}"), ("company", json.dumps({"company": shop.COMPANY}))):
+			log(f"number card {card.name}, {label}")
+			row[label] = timed(lambda method=method, filters=filters: method(filters=filters), runs=5)
+		out.append(row)
+	return out
+
+
+def measure_till(scale_site: str, runs: int = 7) -> dict:
+	"""The till's create_customer and coupon auto-fetch in-process (worker.py) on the scale site
+	and on the 20,000-customer benchmark site when it exists, alternating between them."""
+	logs = Path(shop.sites_path()).parent / "logs"
+	sites = [scale_site] + ([TILL_SITE] if (Path(shop.sites_path()) / TILL_SITE).is_dir() else [])
+	workers = {}
+	try:
+		for site in sites:
+			workers[site] = Worker(site, logs / "bench-worker.log")
+		info = {site: w.call("info") for site, w in workers.items()}
+		out = {"sites": sites}
+		calls = {
+			"create_customer": lambda s: {"referral_code": info[s]["referral_code"]},
+			"get_active_gift_coupons": lambda s: {},
+		}
+		for op, kwargs in calls.items():
+			log(f"till path {op} on {', '.join(sites)}")
+			alternate(sites, 2, lambda s, i, op=op, kwargs=kwargs: workers[s].call(op, **kwargs(s)))
+			samples = alternate(
+				sites, runs, lambda s, i, op=op, kwargs=kwargs: workers[s].call(op, **kwargs(s))
+			)
+			detail = workers[scale_site].call(op, attribute="all", **kwargs(scale_site))
+			statements = detail.get("all") or detail.get("from_app") or []
+			out[op] = {
+				"ms": {s: v.median("ms") for s, v in samples.items()},
+				"queries": {s: v.median("queries") for s, v in samples.items()},
+				"failed": {s: v.failed for s, v in samples.items()},
+				"errors": {s: v.errors[:3] for s, v in samples.items() if v.errors},
+				"plans": workers[scale_site].call("explain", queries=statements),
+			}
+			out[op]["full_scans"] = sorted({t for p in out[op]["plans"] for t in p["full_scans"]})
+		return out
+	finally:
+		for worker in workers.values():
+			worker.close()
+
+
+# --- the table ------------------------------------------------------------------------------
+
+
+def _ms(v) -> str:
+	return "—" if v is None or v != v else f"{v:,.0f} ms" if v >= 100 else f"{v:,.1f} ms"
+
+
+def _cell(m: dict) -> str:
+	extra = [f"{m['statements']} statements"]
+	if m["runs"] != 3 and m["runs"] != 5:
+		extra.append(f"{m['runs']} runs")
+	if m["failed"]:
+		extra.append(f"{m['failed']} failed")
+	return f"{_ms(m['ms'])} ({', '.join(extra)})"
+
+
+def _scans(*measures) -> str:
+	tables = sorted({t for m in measures for t in m["full_scans"]})
+	return ", ".join(f"`{t}`" for t in tables) or "none"
+
+
+def _met(ok: bool) -> str:
+	return "yes" if ok else "**no**"
+
+
+def render(meta: dict, reports: list, cards: list, till: dict | None) -> str:
+	m = shop.machine()
+	load = meta["load"]
+	totals = load["totals"]
+	lines = [
+		f"Run {meta['started']} on {m['nproc']} cores ({m['cpu']}), {m['ram_gb']} GB RAM, MariaDB on the same machine.",
+		f"Site `{meta['site']}`: {totals['referral_rows']:,} referrals, {totals['coupon_rows']:,} POS coupons,"
+		f" {totals['referral_codes']:,} scale referral codes, {totals['customers']:,} customers."
+		f" This run loaded {load['added']['referrals']:,} referrals, {load['added']['referrers']:,} referrers and"
+		f" {load['added']['coupons']:,} coupons in {load['seconds'] / 60:.1f} min.",
+		"",
+		"| Measure | 30 days | Year | Target | Full scans | Met? |",
+		"|---|---|---|---|---|---|",
+	]
+	for r in reports:
+		short, year = r["30 days"], r["year"]
+		ok = (
+			short["ms"] <= REPORT_TARGETS_MS["30 days"]
+			and year["ms"] <= REPORT_TARGETS_MS["year"]
+			and not short["full_scans"]
+			and not year["full_scans"]
+			and not short["failed"]
+			and not year["failed"]
+		)
+		lines.append(
+			f"| Report {r['report']} (company, from/to date), median of 3 | {_cell(short)} | {_cell(year)}"
+			f" | ≤ {REPORT_TARGETS_MS['30 days']} ms / ≤ {REPORT_TARGETS_MS['year'] / 1000:.0f} s, no full scan"
+			f" | {_scans(short, year)} | {_met(ok)} |"
+		)
+	lines += [
+		"",
+		"| Measure | filters `{}` | company | Target | Full scans | Met? |",
+		"|---|---|---|---|---|---|",
+	]
+	for c in cards:
+		plain, company = c["no filter"], c["company"]
+		ok = (
+			plain["ms"] <= CARD_TARGET_MS
+			and company["ms"] <= CARD_TARGET_MS
+			and not plain["full_scans"]
+			and not company["full_scans"]
+			and not plain["failed"]
+			and not company["failed"]
+		)
+		lines.append(
+			f"| Number card {c['card']} (`{c['method'].rsplit('.', 1)[-1]}`), median of 5 | {_cell(plain)}"
+			f" | {_cell(company)} | ≤ {CARD_TARGET_MS} ms, no full scan | {_scans(plain, company)} | {_met(ok)} |"
+		)
+	if till:
+		sites = till["sites"]
+		other = sites[1] if len(sites) > 1 else None
+		lines += [
+			"",
+			f"| Till path, in-process, median of 7 | at scale (`{sites[0]}`) | `{other or '—'}` | Ratio | Full scans at scale |",
+			"|---|---|---|---|---|",
+		]
+		for op in ("create_customer", "get_active_gift_coupons"):
+			t = till[op]
+			scale_ms = t["ms"][sites[0]]
+			other_ms = t["ms"].get(other) if other else None
+			ratio = f"{scale_ms / other_ms:.2f}×" if other_ms else "—"
+			failed = ", ".join(f"{s}: {n} failed" for s, n in t["failed"].items() if n)
+			other_cell = f"{_ms(other_ms)} ({t['queries'][other]:.0f} queries)" if other else "—"
+			lines.append(
+				f"| `{op}` | {_ms(scale_ms)} ({t['queries'][sites[0]]:.0f} queries) |"
+				f" {other_cell}{f'; {failed}' if failed else ''} | {ratio} |"
+				f" {', '.join(t['full_scans']) or 'none'} |"
+			)
+	scans = []
+	for r in reports:
+		for label in REPORT_TARGETS_MS:
+			scans += [(f"{r['report']} ({label})", p) for p in r[label]["plans"] if p["full_scans"]]
+	for c in cards:
+		for label in ("no filter", "company"):
+			scans += [(f"{c['card']} ({label})", p) for p in c[label]["plans"] if p["full_scans"]]
+	lines += [
+		"",
+		f"Statements the planner expects to read {HEAVY_ROWS:,} rows or more of a watched table:",
+		"",
+	]
+	lines += heavy_statements(reports, cards) or ["- none"]
+	lines += ["", "Statements that read a whole watched table (EXPLAIN type ALL):", ""]
+	seen = set()
+	for where, p in scans:
+		if p["shape"] in seen:
+			continue
+		seen.add(p["shape"])
+		rows = ", ".join(
+			f"{s['table']} {s['rows']:,} rows"
+			for s in p["plan"]
+			if s.get("type") == "ALL" and s.get("table") in plans.WATCHED_TABLES and s.get("rows")
+		)
+		lines.append(f"- {where}: {', '.join(p['full_scans'])} ({rows}): `{p['shape'][:400]}`")
+	if not seen:
+		lines.append("- none")
+	return "\n".join(lines)
+
+
+HEAVY_ROWS = 10_000
+
+
+def heavy_statements(reports: list, cards: list) -> list[str]:
+	"""One line per statement (by shape) whose plan reads many rows of a watched table, however it
+	reads them (an index range or ref over most of the table is no better than a scan)."""
+	found = []
+	sources = [(f"{r['report']} ({label})", r[label]) for r in reports for label in REPORT_TARGETS_MS]
+	sources += [(f"{c['card']} ({label})", c[label]) for c in cards for label in ("no filter", "company")]
+	for where, measure in sources:
+		for p in measure["plans"]:
+			steps = [
+				s
+				for s in p["plan"]
+				if s.get("table") in plans.WATCHED_TABLES and int(s.get("rows") or 0) >= HEAVY_ROWS
+			]
+			if steps:
+				found.append((where, p, steps))
+	lines, seen = [], set()
+	for where, p, steps in found:
+		key = (p["shape"], tuple((s["table"], s["type"], s["key"]) for s in steps))
+		if key in seen:
+			continue
+		seen.add(key)
+		reads = "; ".join(
+			f"{s['table']}: {s['type']} on `{s['key'] or '-'}`, {int(s['rows']):,} rows" for s in steps
+		)
+		lines.append(f"- {where} — {reads}: `{p['shape'][:300]}`")
+	return lines
+
+
+def main() -> None:
+	parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+	parser.add_argument("--site", required=True)
+	parser.add_argument("--referrals", type=int, default=0)
+	parser.add_argument("--no-till", action="store_true", help="skip the till paths")
+	parser.add_argument("--render", metavar="JSON", help="print the table of an earlier run's results file")
+	args = parser.parse_args()
+	if args.render:
+		saved = json.loads(Path(args.render).read_text())
+		print(render(saved, saved["reports"], saved["cards"], saved.get("till")))
+		return
+	if args.site in ("test_referral.localhost", "referral.localhost", TILL_SITE, "rl_bench_native.localhost"):
+		sys.exit(f"{args.site} is not the scale benchmark site")
+
+	import frappe
+
+	started = datetime.now().astimezone()
+	shop.connect(args.site)
+	try:
+		if not shop.is_ours():
+			sys.exit(f"{args.site} must have referral_loyalty installed")
+		meta = {"site": args.site, "referrals": args.referrals, "started": f"{started:%Y-%m-%d %H:%M %Z}"}
+		meta["load"] = load(args.referrals)
+		reports = measure_reports()
+		cards = measure_cards()
+	finally:
+		frappe.destroy()
+	till = None if args.no_till else measure_till(args.site)
+	logs = Path(shop.sites_path()).parent / "logs"
+	details = logs / f"bench-scale-{started:%Y%m%d-%H%M%S}.json"
+	details.write_text(
+		json.dumps({**meta, "reports": reports, "cards": cards, "till": till}, default=str, indent=1)
+	)
+	log(f"every figure and the EXPLAIN plans: {details}")
+	print(render(meta, reports, cards, till))
+
+
+if __name__ == "__main__":
+	main()
