@@ -15,7 +15,7 @@ _EXPLAINABLE = re.compile(r"^\s*(\(\s*)*(select|update|delete|with)\b", re.IGNOR
 def explainable(query: str) -> bool:
 	"""A statement EXPLAIN takes (reads, and the updates and deletes MariaDB explains without
 	running them)."""
-	return bool(_EXPLAINABLE.match(query))
+	return bool(_EXPLAINABLE.match(statement(query)))
 
 
 def shape(query: str) -> str:
@@ -26,10 +26,22 @@ def shape(query: str) -> str:
 	return " ".join(text.split())
 
 
+_SET_STATEMENT = re.compile(
+	r"^\s*SET\s+STATEMENT\s+.*?\s+FOR\s+(?=\(?\s*(select|update|delete|with)\b)", re.I | re.S
+)
+
+
+def statement(query: str) -> str:
+	"""The statement itself, without a ``SET STATEMENT … FOR`` prefix (per-statement variables)."""
+	return _SET_STATEMENT.sub("", query, count=1)
+
+
 def explain(query: str) -> dict:
 	"""The plan of ``query``: one row a table it reads, with ``full_scan`` set where it reads the
 	whole of a watched table."""
 	import frappe
+
+	query = statement(query)
 
 	try:
 		rows = frappe.db.sql(f"EXPLAIN {query}", as_dict=True)  # nosemgrep: a statement the site sent

@@ -513,7 +513,15 @@ def load(referrals: int) -> dict:
 			if (stop // BATCH) % 25 == 0 or stop == plan.n:
 				_progress("referrals", stop, plan.n, rows, t0)
 	frappe.db.sql("SET SESSION unique_checks = 1")
-	if added["referrers"] or added["referrals"]:
+	# What the site's daily job has done by now: a referral still Pending past its 30-day window
+	# is Expired (the app's own job, batch by batch; idempotent).
+	from referral_loyalty.services import expiry
+
+	expired = expiry.expire_pending_referrals(commit=frappe.db.commit)
+	if expired:
+		log(f"the daily expiry job moved {expired:,} referrals past their window to Expired")
+		added["expired"] = expired
+	if added["referrers"] or added["referrals"] or expired:
 		log("ANALYZE TABLE (fresh index statistics for the planner)")
 		for table in ("tabCustomer", "tabReferral Code", "tabReferral", "tabPOS Coupon"):
 			frappe.db.sql(f"ANALYZE TABLE `{table}`")  # nosemgrep: constant names
