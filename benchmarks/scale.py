@@ -180,7 +180,8 @@ def insert_rows(doctype: str, columns: tuple[str, ...], rows: list[tuple]) -> No
 		return
 	one = "(" + ",".join(["%s"] * len(columns)) + ")"
 	names = ",".join(f"`{c}`" for c in columns)
-	frappe.db.sql(  # nosemgrep: table and column names are this module's constants
+	# table and column names are this module's constants
+	frappe.db.sql(  # nosemgrep
 		f"INSERT IGNORE INTO `tab{doctype}` ({names}) VALUES {','.join([one] * len(rows))}",
 		[value for row in rows for value in row],
 	)
@@ -189,8 +190,9 @@ def insert_rows(doctype: str, columns: tuple[str, ...], rows: list[tuple]) -> No
 def count_prefixed(doctype: str, prefix: str) -> int:
 	import frappe
 
-	return frappe.db.sql(
-		f"SELECT COUNT(*) FROM `tab{doctype}` WHERE name LIKE %s",  # nosemgrep: a constant doctype
+	# a constant doctype; the prefix is a parameter
+	return frappe.db.sql(  # nosemgrep
+		f"SELECT COUNT(*) FROM `tab{doctype}` WHERE name LIKE %s",
 		(prefix + "%",),
 	)[0][0]
 
@@ -446,14 +448,15 @@ def load(referrals: int) -> dict:
 		sys.exit(f"no Referral Period runs today for {shop.COMPANY}: run benchmarks/setup.py first")
 	plan = Plan(referrals, getdate(today()), {"name": current.name, "from_date": getdate(current.from_date)})
 	_ensure_cashiers(plan.cashiers)
-	pool = int(frappe.db.sql("SELECT @@innodb_buffer_pool_size")[0][0])
+	# a server variable: no query-builder form
+	pool = int(frappe.db.sql("SELECT @@innodb_buffer_pool_size")[0][0])  # nosemgrep
 	if pool < 2 * 1024**3 and referrals >= 200_000:
 		log(
 			f"innodb_buffer_pool_size is {pool / 1024**2:,.0f} MB: the indexes of a large ledger do not fit and"
 			" the load slows down to hours (as root: SET GLOBAL innodb_buffer_pool_size = 4294967296)"
 		)
 	# the rows are unique by construction: let InnoDB buffer its unique secondary-index checks
-	frappe.db.sql("SET SESSION unique_checks = 0")
+	frappe.db.sql("SET SESSION unique_checks = 0")  # nosemgrep
 	insert_rows(
 		"Referral Period",
 		PERIOD_COLUMNS,
@@ -476,7 +479,8 @@ def load(referrals: int) -> dict:
 			for p in plan.periods
 		],
 	)
-	frappe.db.commit()  # nosemgrep: a command-line loader owns its transactions
+	# a command-line loader owns its transactions
+	frappe.db.commit()  # nosemgrep
 
 	added = {"referrers": 0, "referrals": 0, "coupons": 0}
 	have = count_prefixed("Referral Code", f"{PREFIX}K-")
@@ -512,7 +516,8 @@ def load(referrals: int) -> dict:
 			added["coupons"] += len(coupons)
 			if (stop // BATCH) % 25 == 0 or stop == plan.n:
 				_progress("referrals", stop, plan.n, rows, t0)
-	frappe.db.sql("SET SESSION unique_checks = 1")
+	# the session's unique checks back on (a server variable: no query-builder form)
+	frappe.db.sql("SET SESSION unique_checks = 1")  # nosemgrep
 	# What the site's daily job has done by now: a referral still Pending past its 30-day window
 	# is Expired (the app's own job, batch by batch; idempotent).
 	from referral_loyalty.services import expiry
@@ -524,7 +529,8 @@ def load(referrals: int) -> dict:
 	if added["referrers"] or added["referrals"] or expired:
 		log("ANALYZE TABLE (fresh index statistics for the planner)")
 		for table in ("tabCustomer", "tabReferral Code", "tabReferral", "tabPOS Coupon"):
-			frappe.db.sql(f"ANALYZE TABLE `{table}`")  # nosemgrep: constant names
+			# constant names
+			frappe.db.sql(f"ANALYZE TABLE `{table}`")  # nosemgrep
 	seconds = time.monotonic() - started
 	totals = {
 		"referrals": count_prefixed("Referral", f"{PREFIX}R-"),

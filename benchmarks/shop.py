@@ -289,7 +289,8 @@ def setup_site() -> None:
 			}
 		).insert(ignore_permissions=True)
 	_ensure_filler()
-	frappe.db.commit()  # nosemgrep: a command-line set-up script owns its transaction
+	# a command-line set-up script owns its transaction
+	frappe.db.commit()  # nosemgrep
 	print(
 		f"{frappe.local.site}: shop ready ({'referral_loyalty' if ours else 'POS Awesome only'}),"
 		f" {frappe.db.count('Customer')} customers, in {time.monotonic() - started:.1f}s"

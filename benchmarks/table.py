@@ -150,7 +150,7 @@ def _tills_rows(key: str) -> list[Row]:
 	def ours(ctx, r):
 		o = r[ctx.ours]
 		detail = ", ".join(f"{v} {k}" for k, v in sorted(o["by_status"].items()))
-		return f"{' / '.join(map(str, o['qualified']))} (in all: {detail}; {o['referrer_coupons']} referrer coupons)"
+		return f"{' / '.join(str(q) for q in o['qualified'])} (in all: {detail}; {o['referrer_coupons']} referrer coupons)"
 
 	def native(ctx, r):
 		n = r[ctx.native]
