@@ -59,6 +59,7 @@ MAX_CAMPAIGN_CODES = 1000
 ENROLLED_INDEX = "rl_report_enrolled_index"
 CASHIER_INDEX = "rl_report_cashier_index"
 REWARD_INDEX = "rl_reward_offer_index"
+HELD_INDEX = "rl_report_held_index"
 ROI_DAYS = 90
 
 
@@ -496,7 +497,7 @@ def _coupon_counts(scope: Scope) -> list:
 			_count_if(coupon.rl_withdrawn == 1).as_("withdrawn"),
 		)
 		.where(_coupon_scope(coupon, scope))
-		.groupby(coupon.pos_offer, coupon.rl_side)
+		.groupby(coupon.rl_side, coupon.pos_offer)  # the index's order: grouped as it is read
 		.run(as_dict=True)
 	)
 
@@ -558,32 +559,58 @@ def _point_rewards(scope: Scope) -> list:
 
 def _held_rewards(scope: Scope) -> list:
 	"""Referrer rewards and milestone bonuses still held through the return window, by what they
-	will pay (dates bound the day they were earned)."""
-	referral, period, code = DocType("Referral"), DocType("Referral Period"), DocType("Referral Code")
-	own_offer = Case().when(code.rl_own_offers == 1, code.primary_offer).else_(period.referrer_offer)
+	will pay (dates bound the day they were earned). Held referrals are counted from an index by
+	period (and by code for the few codes whose own offers replace the period's), then priced."""
+	referral, code = DocType("Referral"), DocType("Referral Code")
+	own_codes = dict(
+		frappe.qb.from_(code)
+		.select(code.name, code.primary_offer)
+		.where((code.rl_own_offers == 1) & (code.primary_offer > ""))
+		.run()
+	)
+	code_campaigns = _code_campaigns()
+	group = [referral.referral_period]
+	if own_codes:
+		group.append(
+			Case().when(referral.referral_code.isin(list(own_codes)), referral.referral_code).else_(None)
+		)
 	query = (
 		frappe.qb.from_(referral)
-		.left_join(period)
-		.on(period.name == referral.referral_period)
-		.left_join(code)
-		.on(code.name == referral.referral_code)
-		.select(
-			Coalesce(period.referrer_reward_type, rewards.COUPON).as_("reward_type"),
-			Case()
-			.when(period.referrer_reward_type == rewards.POINTS, None)
-			.else_(own_offer)
-			.as_("pos_offer"),
-			Count("*").as_("held"),
-		)
+		.force_index(HELD_INDEX)
+		.select(group[0], *(term.as_("referral_code") for term in group[1:]), Count("*").as_("held"))
 		.where(referral.referrer_reward_status == rewards.HELD)
 		.where(scope.company_criterion(referral.company))
 		.where(Criterion.all(scope.date_criteria(referral.qualified_on)))
 		.where(Criterion.all(_period_criteria(referral, scope)))
-		.groupby(period.referrer_reward_type, own_offer)
+		.where(_campaign_criterion(referral, scope, code_campaigns))
+		.groupby(*group)
 	)
-	if scope.campaign:
-		query = query.where(Coalesce(period.campaign, code.campaign) == scope.campaign)
-	rows = [frappe._dict(row, side=rewards.REFERRER) for row in query.run(as_dict=True)]
+	counts = query.run(as_dict=True)
+	period, periods = (
+		DocType("Referral Period"),
+		{row.referral_period for row in counts if row.referral_period},
+	)
+	pricing = {}
+	if periods:
+		pricing = {
+			row.name: row
+			for row in frappe.qb.from_(period)
+			.select(period.name, period.referrer_reward_type, period.referrer_offer)
+			.where(period.name.isin(list(periods)))
+			.run(as_dict=True)
+		}
+	totals: dict[tuple, int] = {}
+	for row in counts:
+		priced = pricing.get(row.referral_period) or frappe._dict()
+		reward_type = priced.referrer_reward_type or rewards.COUPON
+		offer = None
+		if reward_type == rewards.COUPON:
+			offer = own_codes.get(row.get("referral_code")) or priced.referrer_offer
+		totals[(reward_type, offer)] = totals.get((reward_type, offer), 0) + int(row.held)
+	rows = [
+		frappe._dict(reward_type=reward_type, pos_offer=offer, held=held, side=rewards.REFERRER)
+		for (reward_type, offer), held in totals.items()
+	]
 
 	bonus, step = DocType("Referral Bonus"), DocType("Referral Period Milestone")
 	query = (

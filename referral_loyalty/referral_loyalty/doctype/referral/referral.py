@@ -108,6 +108,12 @@ def on_doctype_update():
 	frappe.db.add_index("Referral", ["company", "status"], "rl_company_status_index")
 	frappe.db.add_index("Referral", ["referral_period", "status", "referrer"], "rl_period_status_index")
 	frappe.db.add_index("Referral", ["referral_period", "referrer"], "rl_period_referrer_index")
+	# Reward Cost: the referrer rewards held through the return window, by period and code
+	frappe.db.add_index(
+		"Referral",
+		["referrer_reward_status", "company", "qualified_on", "referral_period", "referral_code"],
+		"rl_report_held_index",
+	)
 	# Top Referrers: a company's referrals code by code (grouped in index order, no temporary table)
 	frappe.db.add_index(
 		"Referral",
