@@ -789,7 +789,7 @@ def render(meta: dict, reports: list, cards: list, till: dict | None) -> str:
 			continue
 		seen.add(p["shape"])
 		rows = ", ".join(
-			f"{s['table']} {s['rows']:,} rows"
+			f"{s['table']} {int(s['rows']):,} rows"
 			for s in p["plan"]
 			if s.get("type") == "ALL" and s.get("table") in plans.WATCHED_TABLES and s.get("rows")
 		)

@@ -159,6 +159,8 @@ INDEXES = (
 	# the workspace cards: enabled codes of a company; the reports: codes with a campaign
 	("Referral Code", ["company", "disabled"], "rl_company_enabled_index"),
 	("Referral Code", ["campaign"], "rl_campaign_index"),
+	# Reward Cost: the few codes whose own offers replace the period's
+	("Referral Code", ["rl_own_offers", "primary_offer"], "rl_own_offers_index"),
 )
 
 
