@@ -60,6 +60,9 @@ ENROLLED_INDEX = "rl_report_enrolled_index"
 CASHIER_INDEX = "rl_report_cashier_index"
 REWARD_INDEX = "rl_reward_offer_index"
 HELD_INDEX = "rl_report_held_index"
+CODE_INDEX = "rl_report_code_index"
+# a date range this short is read from the enrolment index; a longer one code by code
+SHORT_RANGE_DAYS = 120
 ROI_DAYS = 90
 
 
@@ -86,6 +89,12 @@ class Scope:
 			referral_period=filters.referral_period or None,
 			campaign=filters.campaign or None,
 		)
+
+	def days(self) -> int | None:
+		"""How many days the dates span (None without both)."""
+		if not (self.from_date and self.to_date):
+			return None
+		return (getdate(self.to_date) - getdate(self.from_date)).days + 1
 
 	def company_criterion(self, field) -> Criterion:
 		if self.company:
@@ -341,12 +350,17 @@ def top_referrers(scope: Scope, top: int = 0) -> list[dict]:
 		)
 		.where(_referral_criteria(referral, scope))
 		.where(_campaign_criterion(referral, scope, code_campaigns))
-		# codes are unique names: grouped by their bytes, a cheaper comparison than the collation's
-		.groupby(PseudoColumn("`referral_code` COLLATE utf8mb4_bin"))
 		.orderby(qualified, order=Order.desc)
 		.orderby(enrolled, order=Order.desc)
 		.orderby(referral.referral_code)
 	)
+	if scope.days() is not None and scope.days() <= SHORT_RANGE_DAYS:
+		# a few weeks: the range of the enrolment index, codes grouped by their bytes (unique
+		# names: a cheaper comparison than the collation's)
+		query = query.force_index(ENROLLED_INDEX).groupby(PseudoColumn("`referral_code` COLLATE utf8mb4_bin"))
+	else:
+		# longer: the company's referrals code by code, grouped as the code index is read
+		query = query.force_index(CODE_INDEX).groupby(referral.referral_code)
 	if top:
 		query = query.limit(top)
 	numbers = ("enrolled", "pending", "qualified", "rejected", "rewards_issued", "rewards_redeemed")
