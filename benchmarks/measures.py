@@ -78,6 +78,14 @@ def measure_create(ctx) -> dict:
 	)
 	detail = _attributed(ctx, "create_customer", referral_code=code[ours])
 	return {
+		**_http_and_inproc(ours, native, warm, times, inproc, detail),
+		"coupons": {s: v.last().get("coupons") for s, v in inproc.items()},
+	}
+
+
+def _http_and_inproc(ours, native, warm, times, inproc, detail) -> dict:
+	"""The figures of a call measured over HTTP (after a warm-up) and in-process on both sites."""
+	return {
 		"http_ms": {s: v.median() for s, v in times.items()},
 		"http_ratio": paired_ratio(times[ours], times[native]),
 		"http_failed": failed(times),
@@ -85,7 +93,6 @@ def measure_create(ctx) -> dict:
 		"queries": {s: v.median("queries") for s, v in inproc.items()},
 		"inproc_ms": {s: v.median("ms") for s, v in inproc.items()},
 		"inproc_failed": failed(inproc),
-		"coupons": {s: v.last().get("coupons") for s, v in inproc.items()},
 		"errors": {**errors(warm), **errors(times), **errors(inproc)},
 		"from_app": detail.get("from_app", []),
 	}
@@ -110,17 +117,7 @@ def measure_coupons(ctx) -> dict:
 		[ours, native], ctx.inproc_runs, lambda s, i: ctx.workers[s].call("get_active_gift_coupons")
 	)
 	detail = _attributed(ctx, "get_active_gift_coupons")
-	return {
-		"http_ms": {s: v.median() for s, v in times.items()},
-		"http_ratio": paired_ratio(times[ours], times[native]),
-		"http_failed": failed(times),
-		"warmup_failed": failed(warm),
-		"queries": {s: v.median("queries") for s, v in inproc.items()},
-		"inproc_ms": {s: v.median("ms") for s, v in inproc.items()},
-		"inproc_failed": failed(inproc),
-		"errors": {**errors(warm), **errors(times), **errors(inproc)},
-		"from_app": detail.get("from_app", []),
-	}
+	return _http_and_inproc(ours, native, warm, times, inproc, detail)
 
 
 def _submit(ctx, site: str, kind: str):
