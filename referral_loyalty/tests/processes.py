@@ -82,6 +82,16 @@ def hold_code_lock(code: str, seconds: float) -> dict:
 	return {"ok": True}
 
 
+def hold_referral_lock(referral: str, seconds: float) -> dict:
+	"""Hold a referral's row lock for ``seconds`` (a credit or a reversal of it elsewhere)."""
+	table = frappe.qb.DocType("Referral")
+	frappe.qb.from_(table).select(table.name).where(table.name == referral).for_update().run()
+	print("LOCKED", flush=True)
+	time.sleep(seconds)
+	frappe.db.rollback()
+	return {"ok": True}
+
+
 def issue_code(customer: str, company: str) -> dict:
 	from referral_loyalty.services import codes
 
@@ -107,7 +117,10 @@ def release(on_date: str) -> dict:
 	return {"ok": True, "counts": counts}
 
 
-ACTIONS = {f.__name__: f for f in (submit_invoice, sweep, hold_code_lock, issue_code, insert_code, release)}
+ACTIONS = {
+	f.__name__: f
+	for f in (submit_invoice, sweep, hold_code_lock, hold_referral_lock, issue_code, insert_code, release)
+}
 
 
 def spawn(action: str, start_at: float | None = None, **kwargs) -> subprocess.Popen:

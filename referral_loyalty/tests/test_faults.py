@@ -129,3 +129,41 @@ class TestSweepRacesTill(FaultTestCase):
 			self.assertEqual((referral.status, referral.qualifying_invoice), ("Qualified", invoice.name))
 			self.assertEqual(self.outbox_row(invoice).status, "Done")
 		self.assertEqual(self.referrer_coupons(), len(self.referees))
+
+
+class TestRedemptionNeverWaits(FaultTestCase):
+	def test_a_reward_used_while_its_referral_is_locked_neither_waits_nor_fails_the_sale(self):
+		from frappe.utils import today
+
+		from referral_loyalty.services import redemption
+		from referral_loyalty.tests.test_reports import redeem_grand_total
+
+		referee_sale = processes.result(
+			processes.spawn("submit_invoice", doctype="Sales Invoice", name=self.invoices[0].name)
+		)
+		self.assertTrue(referee_sale["ok"], referee_sale)
+		referral = self.referral(self.referees[0])
+		self.assertEqual((referral.status, referral.referrer_reward_status), ("Qualified", "Issued"))
+		sale = redeem_grand_total(
+			self.referrer.name, referral.referrer_coupon, 100, 15, today(), submit=False
+		)
+		self.invoices.append(sale)  # removed with the set-up
+		frappe.db.commit()  # nosemgrep
+		try:
+			holder = processes.spawn("hold_referral_lock", referral=referral.name, seconds=15)
+			time.sleep(4)  # the lock is held
+			started = time.time()
+			used = processes.result(
+				processes.spawn("submit_invoice", doctype="Sales Invoice", name=sale.name)
+			)
+			self.assertTrue(used["ok"], used)
+			self.assertLess(time.time() - started, 10, "the sale waited for the referral's lock")
+			self.assertEqual(self.referral(self.referees[0]).referrer_reward_status, "Issued")  # skipped
+			self.assertTrue(processes.result(holder)["ok"])
+			self.assertEqual(redemption.reconcile(), 1)  # the daily job records it
+			frappe.db.commit()  # nosemgrep
+			self.assertEqual(self.referral(self.referees[0]).referrer_reward_status, "Redeemed")
+		finally:
+			for child in ("POS Coupon Detail", "POS Offer Detail"):
+				frappe.db.delete(child, {"parent": sale.name})
+			frappe.db.commit()  # nosemgrep
