@@ -105,6 +105,15 @@ CUSTOM_FIELDS = {
 			"read_only": 1,
 		},
 		{
+			"fieldname": "rl_first_referral_on",
+			"label": "First Referral On",
+			"fieldtype": "Date",
+			"insert_after": "rl_usage",
+			"read_only": 1,
+			"no_copy": 1,
+			"description": "The day this code first brought a new customer",
+		},
+		{
 			"fieldname": "rl_display_code",
 			"label": "Code as Printed",
 			"fieldtype": "Data",
@@ -157,7 +166,7 @@ INDEXES = (
 	# Referral ROI: the new customers of a date range who came without a referral
 	("Customer", ["creation", "rl_referral"], "rl_new_customers_index"),
 	# the workspace cards: enabled codes of a company; the reports: codes with a campaign
-	("Referral Code", ["company", "disabled"], "rl_company_enabled_index"),
+	("Referral Code", ["company", "disabled", "rl_first_referral_on"], "rl_company_sharing_index"),
 	("Referral Code", ["campaign"], "rl_campaign_index"),
 	# Reward Cost: the few codes whose own offers replace the period's
 	("Referral Code", ["rl_own_offers", "primary_offer"], "rl_own_offers_index"),

@@ -128,25 +128,18 @@ def reward_cost_this_period(filters: str | dict | None = None) -> dict:
 
 @frappe.whitelist(methods=["GET", "POST"])
 def referrer_share_rate(filters: str | dict | None = None) -> dict:
-	"""Customers with an enabled code who referred at least one new customer in the referral
-	periods running today, as a share of all customers with an enabled code, in %."""
-	companies = _companies(filters, "Referral")
-	code, referral = DocType("Referral Code"), DocType("Referral")
-	with_code = _count(frappe.qb.from_(code).where((code.disabled == 0) & code.company.isin(companies.names)))
-	periods = current_periods(companies.names)
-	sharing = 0
-	if periods and with_code:
-		sharing = (
-			frappe.qb.from_(referral)
-			.select(Count(referral.referrer).distinct())
-			.where(referral.referral_period.isin(periods))
-			.run()[0][0]
-		)
+	"""Customers with an enabled code who referred at least one new customer (a code with a first
+	referral), as a share of all customers with an enabled code, in %."""
+	companies = _companies(filters, "Referral Code")
+	code = DocType("Referral Code")
+	enabled = frappe.qb.from_(code).where((code.disabled == 0) & code.company.isin(companies.names))
+	with_code = _count(enabled)
+	sharing = _count(enabled.where(code.rl_first_referral_on.isnotnull())) if with_code else 0
 	return {
-		"value": min(100.0, round(100.0 * sharing / with_code, 1)) if with_code else 0.0,
+		"value": round(100.0 * sharing / with_code, 1) if with_code else 0.0,
 		"fieldtype": "Percent",
 		"route": ["query-report", "Top Referrers"],
-		"route_options": companies.route_options(**_period_option(periods)),
+		"route_options": companies.route_options(),
 		"company_label": companies.label,
 	}
 

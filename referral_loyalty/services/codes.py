@@ -54,6 +54,15 @@ def _lock(doctype: str, name: str, fields) -> list:
 	)
 
 
+def record_first_referral(code_name: str, day) -> None:
+	"""The day a code first brought a new customer (kept once; the referrer share rate counts the
+	codes that have one). The code's row is locked by the enrolment already."""
+	code = frappe.qb.DocType("Referral Code")
+	frappe.qb.update(code).set(code.rl_first_referral_on, day).where(
+		(code.name == code_name) & code.rl_first_referral_on.isnull()
+	).run()
+
+
 def new_unique_code(attempts: int = 20) -> str:
 	for _attempt in range(attempts):
 		code = codes.generate_code()

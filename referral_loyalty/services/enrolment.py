@@ -15,7 +15,7 @@ from referral_loyalty.rules.codes import display
 from referral_loyalty.rules.eligibility import EnrolmentFacts, Identity
 from referral_loyalty.rules.periods import qualify_by
 from referral_loyalty.services import ledger, outbox, payouts, qualification, review
-from referral_loyalty.services.codes import lock_code, resolve_code, used_count
+from referral_loyalty.services.codes import lock_code, record_first_referral, resolve_code, used_count
 from referral_loyalty.services.periods import period_on
 from referral_loyalty.services.reasons import reason_label
 
@@ -216,6 +216,8 @@ def enrol(
 		{"rl_referral": referral.name, "rl_referred_by": code.customer},
 		update_modified=False,
 	)
+	if status != eligibility.REJECTED:
+		record_first_referral(code.name, enrolled_on)
 	if status != eligibility.REJECTED and period and period.qualification == rewards.ON_ENROLMENT:
 		outbox.record(referral.name, code.name)  # credited right after the commit
 	return _result(

@@ -372,25 +372,44 @@ class TestCompanyCards(ReferralTestCase):
 			dashboard.pending_referrals({"company": OTHER_COMPANY})
 
 	def test_share_rate_and_viral_factor(self):
-		"""Both over the referral periods running today (April)."""
+		"""Share rate: codes that ever brought a new customer / enabled codes. Viral factor: over the
+		referral periods running today (April)."""
+		code = frappe.db.get_value("Referral", {"referee": self.referees[0].name}, "referral_code")
+		self.assertEqual(
+			str(frappe.db.get_value("Referral Code", code, "rl_first_referral_on")), "2026-04-02"
+		)
 		with self.on("2026-04-10"):
 			share = dashboard.referrer_share_rate({"company": COMPANY})
 			viral = dashboard.viral_factor({"company": COMPANY})
 			period = frappe.db.get_value("Referral Period", {"company": COMPANY, "title": "April"})
-		codes = frappe.db.count("Referral Code", {"company": COMPANY, "disabled": 0})
+		codes = frappe.get_all("Referral Code", {"company": COMPANY, "disabled": 0}, pluck="name")
+		referred = frappe.get_all(
+			"Referral",
+			filters={"referral_code": ("in", codes), "status": ("!=", "Rejected")},
+			pluck="referral_code",
+			distinct=True,
+		)
+		self.assertIn(code, referred)
+		self.assertAlmostEqual(share["value"], round(100.0 * len(set(referred)) / len(codes), 1))
+		self.assertEqual(share["fieldtype"], "Percent")
 		in_period = frappe.get_all(
 			"Referral", filters={"referral_period": period}, fields=["referrer", "status"]
 		)
-		sharing = {row.referrer for row in in_period}
-		self.assertEqual(len(sharing), 1)  # the referrer of the three April referees
-		self.assertAlmostEqual(share["value"], round(100.0 * len(sharing) / codes, 1))
-		self.assertEqual((share["fieldtype"], share["route_options"]["referral_period"]), ("Percent", period))
 		qualified = [row for row in in_period if row.status == "Qualified"]
 		self.assertEqual(len(qualified), 1)
 		self.assertEqual(viral["value"], 1.0)  # one qualified referee for one active referrer
+		self.assertEqual(viral["route_options"]["referral_period"], period)
 		with self.on("2026-05-10"):  # no period running
 			self.assertEqual(dashboard.viral_factor({"company": COMPANY})["value"], 0)
-			self.assertEqual(dashboard.referrer_share_rate({"company": COMPANY})["value"], 0)
+
+	def test_a_code_rejected_at_enrolment_has_not_referred_anyone(self):
+		_referrer, code = make_referrer(mobile="+1 555 010 0042")
+		with self.on("2026-04-03"):
+			make_customer(code=code.referral_code, mobile="555-010-0042")  # the referrer's own mobile
+		status, reason = frappe.db.get_value("Referral", {"referral_code": code.name}, ["status", "reason"])
+		self.assertEqual(status, "Rejected")
+		self.assertIn(reason, ("DUPLICATE_IDENTITY", "SELF_REFERRAL"))
+		self.assertIsNone(frappe.db.get_value("Referral Code", code.name, "rl_first_referral_on"))
 
 	def test_under_review_card(self):
 		referral = referral_of(self.referees[1].name)
