@@ -132,9 +132,12 @@ def referrer_share_rate(filters: str | dict | None = None) -> dict:
 	referral), as a share of all customers with an enabled code, in %."""
 	companies = _companies(filters, "Referral Code")
 	code = DocType("Referral Code")
-	enabled = frappe.qb.from_(code).where((code.disabled == 0) & code.company.isin(companies.names))
-	with_code = _count(enabled)
-	sharing = _count(enabled.where(code.rl_first_referral_on.isnotnull())) if with_code else 0
+	with_code, sharing = (  # one read of the index (company, disabled, rl_first_referral_on)
+		frappe.qb.from_(code)
+		.select(Count("*"), Count(code.rl_first_referral_on))
+		.where((code.disabled == 0) & code.company.isin(companies.names))
+		.run()[0]
+	)
 	return {
 		"value": round(100.0 * sharing / with_code, 1) if with_code else 0.0,
 		"fieldtype": "Percent",
