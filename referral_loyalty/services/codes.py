@@ -21,6 +21,7 @@ CODE_FIELDS = (
 	"disabled",
 	"rl_usage_limit",
 	"rl_own_offers",
+	"rl_first_referral_on",
 )
 
 

@@ -216,8 +216,8 @@ def enrol(
 		{"rl_referral": referral.name, "rl_referred_by": code.customer},
 		update_modified=False,
 	)
-	if status != eligibility.REJECTED:
-		record_first_referral(code.name, enrolled_on)
+	if status != eligibility.REJECTED and not code.get("rl_first_referral_on"):
+		record_first_referral(code.name, enrolled_on)  # once per code: not on the till's every enrolment
 	if status != eligibility.REJECTED and period and period.qualification == rewards.ON_ENROLMENT:
 		outbox.record(referral.name, code.name)  # credited right after the commit
 	return _result(
