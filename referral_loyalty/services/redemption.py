@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import frappe
 from frappe.query_builder import DocType
-from frappe.query_builder.functions import Coalesce, Count
+from frappe.query_builder.functions import Coalesce
 from frappe.utils import add_days, now_datetime
 
 from referral_loyalty.rules import eligibility, rewards
@@ -116,21 +116,24 @@ def _spent_elsewhere(entry: str, invoice) -> bool:
 	)
 
 
-def _record(coupons: list[str], entries: list[str], before: str, after: str) -> None:
+def _record(coupons: list[str], entries: list[str], before: str, after: str) -> int:
+	"""``before`` → ``after`` on the referrals and bonuses paid with these rewards; returns how many."""
 	referral, bonus = DocType("Referral"), DocType("Referral Bonus")
 	paid_with = []
 	if coupons:
 		paid_with.append((referral.referrer_coupon.isin(coupons), bonus.coupon.isin(coupons)))
 	if entries:
 		paid_with.append((referral.referrer_points_entry.isin(entries), bonus.points_entry.isin(entries)))
-	for on_referral, on_bonus in paid_with:
+	return sum(
 		_set_unlocked(referral, referral.referrer_reward_status, on_referral, before, after)
-		_set_unlocked(bonus, bonus.status, on_bonus, before, after)
+		+ _set_unlocked(bonus, bonus.status, on_bonus, before, after)
+		for on_referral, on_bonus in paid_with
+	)
 
 
-def _set_unlocked(table, status_field, paid_with, before: str, after: str) -> None:
+def _set_unlocked(table, status_field, paid_with, before: str, after: str) -> int:
 	"""``before`` → ``after`` on the rows paid with these rewards that no other transaction holds
-	(SKIP LOCKED); a referral reversed meanwhile keeps its used reward recorded."""
+	(SKIP LOCKED); a referral reversed meanwhile keeps its used reward recorded. Returns how many."""
 	query = (
 		frappe.qb.from_(table)
 		.select(table.name)
@@ -144,6 +147,7 @@ def _set_unlocked(table, status_field, paid_with, before: str, after: str) -> No
 		frappe.qb.update(table).set(status_field, after).set(table.modified, now_datetime()).where(
 			table.name.isin(names)
 		).run()
+	return len(names)
 
 
 def daily() -> int:
@@ -154,7 +158,8 @@ def daily() -> int:
 def reconcile(days: int = 2) -> int:
 	"""The daily catch-up: referrer rewards and bonuses paid with a coupon that was used (or spent
 	points) but still ``Issued`` — a row another transaction held when its sale was submitted.
-	Looks at the reward coupons and point entries changed in the last ``days`` days."""
+	Looks at the reward coupons and point entries changed in the last ``days`` days; returns how
+	many it recorded."""
 	since = add_days(now_datetime(), -days)
 	coupon, lpe = DocType("POS Coupon"), DocType("Loyalty Point Entry")
 	used = (
@@ -178,25 +183,4 @@ def reconcile(days: int = 2) -> int:
 		)
 		.run(pluck=True)
 	)
-	before = _issued_count(used, spent)
-	if used or spent:
-		_record(used, spent, rewards.ISSUED, rewards.REDEEMED)
-	return before - _issued_count(used, spent)
-
-
-def _issued_count(coupons: list[str], entries: list[str]) -> int:
-	referral = DocType("Referral")
-	conditions = []
-	if coupons:
-		conditions.append(referral.referrer_coupon.isin(coupons))
-	if entries:
-		conditions.append(referral.referrer_points_entry.isin(entries))
-	if not conditions:
-		return 0
-	condition = conditions[0] if len(conditions) == 1 else conditions[0] | conditions[1]
-	return (
-		frappe.qb.from_(referral)
-		.select(Count("*"))
-		.where(condition & (referral.referrer_reward_status == rewards.ISSUED))
-		.run()[0][0]
-	)
+	return _record(used, spent, rewards.ISSUED, rewards.REDEEMED) if used or spent else 0
