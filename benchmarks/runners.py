@@ -192,14 +192,16 @@ class _ProcessGroup:
 
 
 class Gunicorn(_ProcessGroup):
-	"""frappe served by gunicorn from the bench's sites folder (sync workers, preloaded)."""
+	"""frappe served by gunicorn from the bench's sites folder (sync workers, preloaded);
+	``statics``: it serves /assets and /files too, as nginx does in production (for a browser)."""
 
 	name = "gunicorn"
 
-	def __init__(self, port: int, workers: int, log_path: Path):
+	def __init__(self, port: int, workers: int, log_path: Path, statics: bool = False):
 		super().__init__(log_path)
 		self.port = port
 		self.workers = workers
+		self.statics = statics
 
 	def __enter__(self):
 		with socket.socket() as probe:
@@ -217,7 +219,7 @@ class Gunicorn(_ProcessGroup):
 				"1",
 				"-t",
 				"120",
-				"frappe.app:application",
+				"frappe.app:application_with_statics()" if self.statics else "frappe.app:application",
 				"--preload",
 			]
 		)

@@ -33,6 +33,8 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import shutil
+import subprocess
 import sys
 import time
 from datetime import date, datetime, timedelta
@@ -43,7 +45,7 @@ sys.path.insert(0, str(HERE))
 
 import plans
 import shop
-from runners import Worker, alternate, log, median
+from runners import Gunicorn, Worker, alternate, log, median
 
 MODULE = "Referral Loyalty"
 PREFIX = "SC-"
@@ -51,6 +53,10 @@ BATCH = 2000
 CASHIERS = 20
 REPORT_TARGETS_MS = {"30 days": 500, "year": 3000}
 CARD_TARGET_MS = 100
+WORKSPACE_TARGET_MS = 1500
+PORT = 8020
+GUNICORN_WORKERS = 4
+CHROMIUM = "/usr/bin/chromium"
 TILL_SITE = "rl_bench.localhost"
 
 STATUSES = (  # (status, cumulative share)
@@ -639,9 +645,17 @@ def measure_cards() -> list[dict]:
 	return out
 
 
+TILL_PATHS = {
+	"create_customer": "create a referred customer",
+	"get_active_gift_coupons": "coupon auto-fetch",
+	"submit_referee": "a referee's first sale, the crediting after the commit included",
+}
+
+
 def measure_till(scale_site: str, runs: int = 7) -> dict:
-	"""The till's create_customer and coupon auto-fetch in-process (worker.py) on the scale site
-	and on the 20,000-customer benchmark site when it exists, alternating between them."""
+	"""The till's create_customer, coupon auto-fetch and a referee's first sale (submitted and
+	committed: the crediting included) in-process (worker.py) on the scale site and on the
+	20,000-customer benchmark site when it exists, alternating between them."""
 	logs = Path(shop.sites_path()).parent / "logs"
 	sites = [scale_site] + ([TILL_SITE] if (Path(shop.sites_path()) / TILL_SITE).is_dir() else [])
 	workers = {}
@@ -650,30 +664,64 @@ def measure_till(scale_site: str, runs: int = 7) -> dict:
 			workers[site] = Worker(site, logs / "bench-worker.log")
 		info = {site: w.call("info") for site, w in workers.items()}
 		out = {"sites": sites}
-		calls = {
-			"create_customer": lambda s: {"referral_code": info[s]["referral_code"]},
-			"get_active_gift_coupons": lambda s: {},
+		calls = {  # the path: the worker's call and its arguments on a site
+			"create_customer": ("create_customer", lambda s: {"referral_code": info[s]["referral_code"]}),
+			"get_active_gift_coupons": ("get_active_gift_coupons", lambda s: {}),
+			"submit_referee": ("submit", lambda s: {"kind": "referee"}),
 		}
-		for op, kwargs in calls.items():
-			log(f"till path {op} on {', '.join(sites)}")
-			alternate(sites, 2, lambda s, i, op=op, kwargs=kwargs: workers[s].call(op, **kwargs(s)))
-			samples = alternate(
-				sites, runs, lambda s, i, op=op, kwargs=kwargs: workers[s].call(op, **kwargs(s))
-			)
+		log(f"till: preparing {runs + 3} first sales of new referees per site")
+		for worker in workers.values():
+			worker.call("prepare_sales", kind="referee", count=runs + 3)
+		for path, (op, kwargs) in calls.items():
+			log(f"till path {path} on {', '.join(sites)}")
+
+			def call(s, i, op=op, kwargs=kwargs):
+				return workers[s].call(op, **kwargs(s))
+
+			alternate(sites, 2, call)
+			samples = alternate(sites, runs, call)
 			detail = workers[scale_site].call(op, attribute="all", **kwargs(scale_site))
-			statements = detail.get("all") or detail.get("from_app") or []
-			out[op] = {
+			statements = detail.get("all") or (
+				(detail.get("from_app") or []) + (detail.get("from_app_after_commit") or [])
+			)
+			out[path] = {
 				"ms": {s: v.median("ms") for s, v in samples.items()},
 				"queries": {s: v.median("queries") for s, v in samples.items()},
 				"failed": {s: v.failed for s, v in samples.items()},
 				"errors": {s: v.errors[:3] for s, v in samples.items() if v.errors},
 				"plans": workers[scale_site].call("explain", queries=statements),
 			}
-			out[op]["full_scans"] = sorted({t for p in out[op]["plans"] for t in p["full_scans"]})
+			out[path]["full_scans"] = sorted({t for p in out[path]["plans"] for t in p["full_scans"]})
 		return out
 	finally:
 		for worker in workers.values():
 			worker.close()
+
+
+def measure_workspace(site: str, runs: int = 5) -> dict:
+	"""The "Referrals" workspace in Debian's chromium (workspace.mjs), served as a production bench
+	serves it: gunicorn with four workers, the Desk's assets beside it (nginx's part)."""
+	node = shutil.which("node")
+	missing = [what for what, ok in (("node", node), ("chromium", Path(CHROMIUM).exists())) if not ok]
+	if not (HERE.parent / "browser-tests" / "node_modules" / "playwright-core").is_dir():
+		missing.append("playwright-core (npm ci in browser-tests)")
+	if missing:
+		log(f"workspace: not measured, missing {', '.join(missing)}")
+		return {"skipped": f"missing {', '.join(missing)}"}
+	logs = Path(shop.sites_path()).parent / "logs"
+	with Gunicorn(PORT, GUNICORN_WORKERS, logs / "bench-gunicorn.log", statics=True) as server:
+		server.wait_ready([site])
+		log(f"workspace in chromium: {runs} page loads and {runs} openings from the Desk")
+		done = subprocess.run(
+			[node, str(HERE / "workspace.mjs"), f"http://{site}:{PORT}", str(runs)],
+			capture_output=True,
+			text=True,
+			timeout=900,
+		)
+	lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+	if done.returncode or not lines:
+		return {"failed": runs, "errors": [done.stderr[-500:]]}
+	return json.loads(lines[-1])
 
 
 # --- the table ------------------------------------------------------------------------------
@@ -701,7 +749,7 @@ def _met(ok: bool) -> str:
 	return "yes" if ok else "**no**"
 
 
-def render(meta: dict, reports: list, cards: list, till: dict | None) -> str:
+def render(meta: dict, reports: list, cards: list, till: dict | None, workspace: dict | None = None) -> str:
 	m = shop.machine()
 	load = meta["load"]
 	totals = load["totals"]
@@ -757,7 +805,9 @@ def render(meta: dict, reports: list, cards: list, till: dict | None) -> str:
 			f"| Till path, in-process, median of 7 | at scale (`{sites[0]}`) | `{other or '—'}` | Ratio | Full scans at scale |",
 			"|---|---|---|---|---|",
 		]
-		for op in ("create_customer", "get_active_gift_coupons"):
+		for op in TILL_PATHS:
+			if op not in till:
+				continue
 			t = till[op]
 			scale_ms = t["ms"][sites[0]]
 			other_ms = t["ms"].get(other) if other else None
@@ -765,10 +815,12 @@ def render(meta: dict, reports: list, cards: list, till: dict | None) -> str:
 			failed = ", ".join(f"{s}: {n} failed" for s, n in t["failed"].items() if n)
 			other_cell = f"{_ms(other_ms)} ({t['queries'][other]:.0f} queries)" if other else "—"
 			lines.append(
-				f"| `{op}` | {_ms(scale_ms)} ({t['queries'][sites[0]]:.0f} queries) |"
+				f"| `{op}`: {TILL_PATHS[op]} | {_ms(scale_ms)} ({t['queries'][sites[0]]:.0f} queries) |"
 				f" {other_cell}{f'; {failed}' if failed else ''} | {ratio} |"
 				f" {', '.join(t['full_scans']) or 'none'} |"
 			)
+	if workspace:
+		lines += ["", *_workspace_lines(workspace)]
 	scans = []
 	for r in reports:
 		for label in REPORT_TARGETS_MS:
@@ -797,6 +849,25 @@ def render(meta: dict, reports: list, cards: list, till: dict | None) -> str:
 	if not seen:
 		lines.append("- none")
 	return "\n".join(lines)
+
+
+def _workspace_lines(w: dict) -> list[str]:
+	if w.get("skipped"):
+		return [f"Workspace in chromium: not measured ({w['skipped']})."]
+	warm, in_desk = w.get("median_ms"), w.get("in_desk_median_ms")
+	failed = w.get("failed", 0)
+	ok = warm is not None and warm <= WORKSPACE_TARGET_MS and not failed
+	return [
+		f"| Workspace `/app/referrals` in chromium, gunicorn ({GUNICORN_WORKERS} workers) with the assets"
+		" | Median | All runs | Target | Met? |",
+		"|---|---|---|---|---|",
+		f"| Page load from its address until all {w.get('cards', 0)} cards show their number"
+		f" (browser cache warm){f'; {failed} failed' if failed else ''} | {_ms(warm)}"
+		f" | {', '.join(f'{v:,.0f}' for v in w.get('warm_ms', []))} ms; first load {_ms(w.get('cold_ms'))}"
+		f" | ≤ {WORKSPACE_TARGET_MS:,} ms | {_met(ok)} |",
+		f"| Opened from another Desk page (no page load) | {_ms(in_desk)}"
+		f" | {', '.join(f'{v:,.0f}' for v in w.get('in_desk_ms', []))} ms | — | — |",
+	]
 
 
 HEAVY_ROWS = 10_000
@@ -835,11 +906,12 @@ def main() -> None:
 	parser.add_argument("--site", required=True)
 	parser.add_argument("--referrals", type=int, default=0)
 	parser.add_argument("--no-till", action="store_true", help="skip the till paths")
+	parser.add_argument("--no-browser", action="store_true", help="skip the workspace in chromium")
 	parser.add_argument("--render", metavar="JSON", help="print the table of an earlier run's results file")
 	args = parser.parse_args()
 	if args.render:
 		saved = json.loads(Path(args.render).read_text())
-		print(render(saved, saved["reports"], saved["cards"], saved.get("till")))
+		print(render(saved, saved["reports"], saved["cards"], saved.get("till"), saved.get("workspace")))
 		return
 	if args.site in ("test_referral.localhost", "referral.localhost", TILL_SITE, "rl_bench_native.localhost"):
 		sys.exit(f"{args.site} is not the scale benchmark site")
@@ -858,13 +930,18 @@ def main() -> None:
 	finally:
 		frappe.destroy()
 	till = None if args.no_till else measure_till(args.site)
+	workspace = None if args.no_browser else measure_workspace(args.site)
 	logs = Path(shop.sites_path()).parent / "logs"
 	details = logs / f"bench-scale-{started:%Y%m%d-%H%M%S}.json"
 	details.write_text(
-		json.dumps({**meta, "reports": reports, "cards": cards, "till": till}, default=str, indent=1)
+		json.dumps(
+			{**meta, "reports": reports, "cards": cards, "till": till, "workspace": workspace},
+			default=str,
+			indent=1,
+		)
 	)
 	log(f"every figure and the EXPLAIN plans: {details}")
-	print(render(meta, reports, cards, till))
+	print(render(meta, reports, cards, till, workspace))
 
 
 if __name__ == "__main__":

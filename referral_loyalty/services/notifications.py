@@ -7,12 +7,16 @@ from frappe import _
 from frappe.email.doctype.email_account.email_account import EmailAccount
 from frappe.utils import escape_html
 
+from referral_loyalty.rules import eligibility
 from referral_loyalty.rules.codes import display
 from referral_loyalty.services.periods import copy_for
 from referral_loyalty.services.sharing import in_language, share_message
 
 OUTGOING_CACHE_SECONDS = 300
 OUTGOING_CACHE_KEY = "referral_loyalty:outgoing_email"
+# the event of the Notifications sent when a referral qualifies (Notification event "Method";
+# the standard "Referral Qualified" tells the Sales Managers); also a doc event other apps may hook
+QUALIFIED_METHOD = "on_referral_qualified"
 
 
 def _can_send() -> bool:
@@ -109,3 +113,42 @@ def _share_html(share: dict) -> str:
 		f'\n<p class="referral-share-message">{escape_html(share["text"])}</p>'
 		f'\n<p><a href="{escape_html(share["whatsapp_url"])}">{escape_html(_("Share on WhatsApp"))}</a></p>'
 	)
+
+
+def referral_qualified(referral) -> None:
+	"""Once the crediting that qualified ``referral`` commits, run its ``on_referral_qualified``
+	Notifications in a background job (as Frappe makes its own notification logs): the till does
+	not wait for them. A crediting undone to its savepoint announces nothing (``forget_qualified``);
+	site tests, which never commit, run them at once."""
+	if frappe.flags.in_test:
+		run_qualified(referral.name)
+		return
+	if not frappe.flags.rl_qualified:
+		frappe.flags.rl_qualified = []
+		frappe.db.after_commit.add(_enqueue_qualified)
+	frappe.flags.rl_qualified.append(referral.name)
+
+
+def forget_qualified() -> None:
+	"""The unit that qualified them was undone."""
+	frappe.flags.rl_qualified = None
+
+
+def _enqueue_qualified() -> None:
+	names, frappe.flags.rl_qualified = frappe.flags.rl_qualified or (), None
+	for name in names:
+		frappe.enqueue(
+			"referral_loyalty.services.notifications.run_qualified",
+			queue="short",
+			referral=name,
+			job_id=f"referral_qualified::{name}",
+			deduplicate=True,
+		)
+
+
+def run_qualified(referral: str) -> None:
+	"""The background job: the referral's ``on_referral_qualified`` Notifications and doc events,
+	while it is still Qualified (a reversal may have come first)."""
+	doc = frappe.get_doc("Referral", referral)
+	if doc.status == eligibility.QUALIFIED:
+		doc.run_method(QUALIFIED_METHOD)

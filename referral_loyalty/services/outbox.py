@@ -31,7 +31,7 @@ from frappe import _
 from frappe.query_builder import DocType
 from frappe.utils import add_to_date, now, now_datetime
 
-from referral_loyalty.services import codes
+from referral_loyalty.services import codes, notifications
 
 QUEUED, DONE, FAILED = "Queued", "Done", "Failed"
 MAX_ATTEMPTS = 10
@@ -212,6 +212,7 @@ def _failed(name: str, referral: str) -> str:
 def _undo() -> None:
 	"""Undo the unit to its savepoint. After a deadlock MariaDB has already rolled the whole
 	transaction back, savepoints included: then there is nothing left to undo."""
+	notifications.forget_qualified()
 	try:
 		frappe.db.rollback(save_point=SAVEPOINT)
 	except Exception:

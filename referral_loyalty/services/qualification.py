@@ -219,6 +219,7 @@ def credit(referral, code, qualified_on) -> str:
 	milestones.on_count_changed(referral.referrer, period, referral)
 	if paid:
 		notifications.referrer_rewarded(referral)
+	notifications.referral_qualified(referral)
 	return "qualified" if not referral.referrer_reward_status == rewards.HELD else "qualified: reward held"
 
 

@@ -148,7 +148,9 @@ def _referral_criteria(referral, scope: Scope) -> Criterion:
 
 
 def _count_if(condition):
-	return Sum(Case().when(condition, 1).else_(0))
+	"""The rows where ``condition`` holds (an integer count: cheaper per group than a SUM, which
+	MariaDB adds up as a decimal)."""
+	return Count(Case().when(condition, 1))
 
 
 def _grouped(query) -> list:
@@ -330,14 +332,37 @@ def funnel(scope: Scope) -> list[dict]:
 def top_referrers(scope: Scope, top: int = 0) -> list[dict]:
 	"""Per referral code (one per referrer and company): referrals by outcome and rewards, the
 	most qualified first (then the most enrolled, then the code); ``top``: only that many (0 =
-	all). Ranked by the database, names read for the codes shown only."""
+	all). Ranked by the database, names read for the codes shown only.
+
+	With ``top``, the ranking is a query of its own that counts only what it sorts by (enrolled
+	and qualified, per code); the full counts are then read for the codes shown, from the code
+	index. Fewer sums per group make the ranking's grouping of every code of the range cheaper."""
 	referral = DocType("Referral")
 	code_campaigns = _code_campaigns()
 	qualified = _count_if(referral.status == eligibility.QUALIFIED)
 	enrolled = Count("*")
-	query = (
-		frappe.qb.from_(referral)
-		.select(
+
+	def in_scope(query):
+		return query.where(_referral_criteria(referral, scope)).where(
+			_campaign_criterion(referral, scope, code_campaigns)
+		)
+
+	ranked = None
+	if top:
+		ranking = _ranked_codes(
+			in_scope(
+				frappe.qb.from_(referral).select(
+					referral.referral_code, enrolled.as_("enrolled"), qualified.as_("qualified")
+				)
+			),
+			scope,
+			referral,
+		)
+		ranked = [row.referral_code for row in _grouped(ranking.limit(top))]
+		if not ranked:
+			return []
+	query = in_scope(
+		frappe.qb.from_(referral).select(
 			referral.referral_code,
 			enrolled.as_("enrolled"),
 			_count_if(referral.status == eligibility.PENDING).as_("pending"),
@@ -348,12 +373,40 @@ def top_referrers(scope: Scope, top: int = 0) -> list[dict]:
 			),
 			_count_if(referral.referrer_reward_status == rewards.REDEEMED).as_("rewards_redeemed"),
 		)
-		.where(_referral_criteria(referral, scope))
-		.where(_campaign_criterion(referral, scope, code_campaigns))
-		.orderby(qualified, order=Order.desc)
-		.orderby(enrolled, order=Order.desc)
-		.orderby(referral.referral_code)
 	)
+	if ranked is None:
+		query = _ranked_codes(query, scope, referral)
+	else:  # the codes shown: a few ranges of the code index
+		query = (
+			query.where(referral.referral_code.isin(ranked))
+			.force_index(CODE_INDEX)
+			.groupby(referral.referral_code)
+		)
+	numbers = ("enrolled", "pending", "qualified", "rejected", "rewards_issued", "rewards_redeemed")
+	rows = [_ints(row, numbers) for row in _grouped(query)]
+	if ranked is not None:
+		order = {code: n for n, code in enumerate(ranked)}
+		rows.sort(key=lambda row: order[row.referral_code])
+	if rows:
+		shown = [row.referral_code for row in rows]
+
+		def by_code(query, r):
+			query = query.select(r.referral_code).groupby(r.referral_code)
+			# the codes shown: their ranges of the code index, not every withdrawn reward
+			return query.force_index(CODE_INDEX) if top else query
+
+		withdrawn = {
+			row.referral_code: int(row.rewarded or 0)
+			for row in _withdrawn_paid(scope, by_code, referral.referral_code.isin(shown) if top else None)
+		}
+		for row in rows:
+			row.rewards_issued += withdrawn.get(row.referral_code, 0)
+	_add_referrers(rows)
+	return rows
+
+
+def _ranked_codes(query, scope: Scope, referral):
+	"""``query`` (selecting ``enrolled`` and ``qualified`` per code) grouped by code and ranked."""
 	if scope.days() is not None and scope.days() <= SHORT_RANGE_DAYS:
 		# a few weeks: the range of the enrolment index, codes grouped by their bytes (unique
 		# names: a cheaper comparison than the collation's)
@@ -361,24 +414,11 @@ def top_referrers(scope: Scope, top: int = 0) -> list[dict]:
 	else:
 		# longer: the company's referrals code by code, grouped as the code index is read
 		query = query.force_index(CODE_INDEX).groupby(referral.referral_code)
-	if top:
-		query = query.limit(top)
-	numbers = ("enrolled", "pending", "qualified", "rejected", "rewards_issued", "rewards_redeemed")
-	rows = [_ints(row, numbers) for row in _grouped(query)]
-	if rows:
-		shown = [row.referral_code for row in rows]
-		withdrawn = {
-			row.referral_code: int(row.rewarded or 0)
-			for row in _withdrawn_paid(
-				scope,
-				lambda q, r: q.select(r.referral_code).groupby(r.referral_code),
-				referral.referral_code.isin(shown) if top else None,
-			)
-		}
-		for row in rows:
-			row.rewards_issued += withdrawn.get(row.referral_code, 0)
-	_add_referrers(rows)
-	return rows
+	return (
+		query.orderby(PseudoColumn("`qualified`"), order=Order.desc)
+		.orderby(PseudoColumn("`enrolled`"), order=Order.desc)
+		.orderby(referral.referral_code)
+	)
 
 
 def _add_referrers(rows: list) -> None:

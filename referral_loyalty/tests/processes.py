@@ -25,6 +25,7 @@ def submit_invoice(
 	name: str,
 	kill_after_commit: bool = False,
 	fail_credit: bool = False,
+	fail_finish: bool = False,
 	marker: str | None = None,
 	lock_wait_seconds: int | None = None,
 	credit_at: float | None = None,
@@ -34,6 +35,7 @@ def submit_invoice(
 	``kill_after_commit``: the process dies right after the sale's COMMIT, before any after-commit
 	work (a callback registered before the submit runs first and calls ``os._exit``).
 	``fail_credit``: issuing the referrer's coupon raises (a bug, a full disk, ...).
+	``fail_finish``: the crediting went through, marking its outbox row done raises.
 	``marker``: a callback registered after the submit, so after the app's own, sets this Redis key
 	— proof that later after-commit work of the request still runs.
 	``lock_wait_seconds``: the app's lock wait (site config ``referral_lock_wait_seconds``).
@@ -47,6 +49,13 @@ def submit_invoice(
 			raise RuntimeError("injected fault: coupon service down")
 
 		coupons.issue = broken_issue
+	if fail_finish:
+		from referral_loyalty.services import outbox
+
+		def broken_finish(*args, **kwargs):
+			raise RuntimeError("injected fault: the unit fails after the credit")
+
+		outbox._finish = broken_finish
 	doc = frappe.get_doc(doctype, name)
 	if kill_after_commit:
 		frappe.db.after_commit.add(lambda: os._exit(0))

@@ -90,6 +90,29 @@ class TestCreditFailure(FaultTestCase):
 		self.assertEqual(self.referrer_coupons(), 1)
 
 
+class TestQualifiedNotification(FaultTestCase):
+	def test_the_qualified_notification_is_queued_after_the_commit_and_never_for_an_undone_credit(self):
+		from frappe.utils.background_jobs import get_job, is_job_enqueued
+
+		invoice, referee = self.invoices[0], self.referees[0]
+		referral = self.referral(referee).name
+		job_id = f"referral_qualified::{referral}"
+		self.addCleanup(lambda: (job := get_job(job_id)) and job.delete())
+		result = processes.result(
+			processes.spawn("submit_invoice", doctype="Sales Invoice", name=invoice.name, fail_finish=True)
+		)
+		self.assertTrue(result["ok"], result)
+		self.assertEqual(self.referral(referee).status, "Pending")  # the unit was undone
+		self.assertFalse(is_job_enqueued(job_id), "an undone credit announced the referral")
+
+		self.assertEqual(self.sweep(), {"rows": 1, "done": 1, "failed": 0})
+		self.assertEqual(self.referral(referee).status, "Qualified")
+		self.assertTrue(is_job_enqueued(job_id), "the qualified referral was not announced")
+		job = get_job(job_id)
+		self.assertEqual(job.kwargs["method"], "referral_loyalty.services.notifications.run_qualified")
+		self.assertEqual(job.kwargs["kwargs"], {"referral": referral})
+
+
 class TestLockWaitTimeout(FaultTestCase):
 	def test_a_lock_wait_timeout_never_fails_the_sale_and_the_sweep_finishes_it(self):
 		invoice, referee = self.invoices[0], self.referees[0]

@@ -228,6 +228,19 @@ class TestReports(ReferralTestCase):
 		self.assertEqual(rows[0]["referrer"], self.s.a.name)  # most qualified first
 		self.assertEqual(chart["data"]["labels"][0], self.s.a.customer_name)
 
+	def test_top_referrers_show_top_ranks_as_the_whole_list_does(self):
+		numbers = ("referrer", "enrolled", "pending", "qualified", "rejected", "rewards_issued")
+		every = [tuple(r[k] for k in numbers) for r in self.run_report("Top Referrers", top=0)[0]]
+		self.assertGreaterEqual(len(every), 3)
+		self.assertEqual(
+			[(r[3], r[1]) for r in every], sorted(((r[3], r[1]) for r in every), reverse=True)
+		)  # the most qualified first, then the most enrolled
+		for top in (1, 2, 100):
+			shown = [tuple(r[k] for k in numbers) for r in self.run_report("Top Referrers", top=top)[0]]
+			self.assertEqual(shown, every[:top])
+		with self.assertRaises(frappe.ValidationError):
+			self.run_report("Top Referrers", top=-1)
+
 	def test_reward_cost(self):
 		rows, _columns, chart = self.run_report("Reward Cost")
 		by_key = {(r["pos_offer"], r["offer_side"]): r for r in rows}
