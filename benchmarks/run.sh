@@ -85,6 +85,8 @@ if [ -n "$SCALE" ]; then
 	ensure_ours "$SCALE_SITE"
 	as_bench "$BENCH_PY $SCRIPTS/setup.py --site $SCALE_SITE >&2"
 	[ -n "$SETUP_ONLY" ] && exit 0
+	# the workspace is timed in chromium (scale.py says so in its table when it cannot be)
+	ensure_browser || echo "the workspace will not be timed: $BROWSER_MISSING" >&2
 	as_bench "$BENCH_PY $SCRIPTS/scale.py --site $SCALE_SITE --referrals $SCALE"
 	exit 0
 fi

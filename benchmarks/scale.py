@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import shutil
 import subprocess
@@ -54,9 +55,10 @@ CASHIERS = 20
 REPORT_TARGETS_MS = {"30 days": 500, "year": 3000}
 CARD_TARGET_MS = 100
 WORKSPACE_TARGET_MS = 1500
+# ERPNext's own workspaces on the same site, opened the same way: one without number cards, one with
+REFERENCE_WORKSPACES = ("/app/selling", "/app/accounting")
 PORT = 8020
 GUNICORN_WORKERS = 4
-CHROMIUM = "/usr/bin/chromium"
 TILL_SITE = "rl_bench.localhost"
 
 STATUSES = (  # (status, cumulative share)
@@ -702,7 +704,8 @@ def measure_workspace(site: str, runs: int = 5) -> dict:
 	"""The "Referrals" workspace in Debian's chromium (workspace.mjs), served as a production bench
 	serves it: gunicorn with four workers, the Desk's assets beside it (nginx's part)."""
 	node = shutil.which("node")
-	missing = [what for what, ok in (("node", node), ("chromium", Path(CHROMIUM).exists())) if not ok]
+	chromium = os.environ.get("CHROMIUM") or shutil.which("chromium")
+	missing = [what for what, ok in (("node", node), ("chromium", chromium)) if not ok]
 	if not (HERE.parent / "browser-tests" / "node_modules" / "playwright-core").is_dir():
 		missing.append("playwright-core (npm ci in browser-tests)")
 	if missing:
@@ -713,7 +716,7 @@ def measure_workspace(site: str, runs: int = 5) -> dict:
 		server.wait_ready([site])
 		log(f"workspace in chromium: {runs} page loads and {runs} openings from the Desk")
 		done = subprocess.run(
-			[node, str(HERE / "workspace.mjs"), f"http://{site}:{PORT}", str(runs)],
+			[node, str(HERE / "workspace.mjs"), f"http://{site}:{PORT}", str(runs), *REFERENCE_WORKSPACES],
 			capture_output=True,
 			text=True,
 			timeout=900,
@@ -854,20 +857,31 @@ def render(meta: dict, reports: list, cards: list, till: dict | None, workspace:
 def _workspace_lines(w: dict) -> list[str]:
 	if w.get("skipped"):
 		return [f"Workspace in chromium: not measured ({w['skipped']})."]
-	warm, in_desk = w.get("median_ms"), w.get("in_desk_median_ms")
-	failed = w.get("failed", 0)
+	warm, failed = w.get("median_ms"), w.get("failed", 0)
 	ok = warm is not None and warm <= WORKSPACE_TARGET_MS and not failed
-	return [
-		f"| Workspace `/app/referrals` in chromium, gunicorn ({GUNICORN_WORKERS} workers) with the assets"
-		" | Median | All runs | Target | Met? |",
-		"|---|---|---|---|---|",
-		f"| Page load from its address until all {w.get('cards', 0)} cards show their number"
-		f" (browser cache warm){f'; {failed} failed' if failed else ''} | {_ms(warm)}"
-		f" | {', '.join(f'{v:,.0f}' for v in w.get('warm_ms', []))} ms; first load {_ms(w.get('cold_ms'))}"
-		f" | ≤ {WORKSPACE_TARGET_MS:,} ms | {_met(ok)} |",
-		f"| Opened from another Desk page (no page load) | {_ms(in_desk)}"
-		f" | {', '.join(f'{v:,.0f}' for v in w.get('in_desk_ms', []))} ms | — | — |",
+
+	def runs(values) -> str:
+		return ", ".join(f"{v:,.0f}" for v in values or []) + " ms" if values else "—"
+
+	lines = [
+		f"| Workspace in chromium, gunicorn ({GUNICORN_WORKERS} workers) serving the assets, median of"
+		f" {len(w.get('warm_ms', []))} | Every number card shows its number | The Desk shows the first widget"
+		" | Runs | Target | Met? |",
+		"|---|---|---|---|---|---|",
+		f"| `/app/referrals`, {w.get('cards', 0)} cards: page load from its address (browser cache warm)"
+		f"{f'; {failed} failed' if failed else ''} | {_ms(warm)} | {_ms(w.get('first_widget_median_ms'))}"
+		f" | {runs(w.get('warm_ms'))}; first load {_ms(w.get('cold_ms'))} | ≤ {WORKSPACE_TARGET_MS:,} ms"
+		f" | {_met(ok)} |",
+		f"| `/app/referrals` opened from another Desk page (no page load) | {_ms(w.get('in_desk_median_ms'))}"
+		f" | — | {runs(w.get('in_desk_ms'))} | — | — |",
 	]
+	for path, ref in (w.get("references") or {}).items():
+		note = f"; {ref['failed']} failed" if ref.get("failed") else ""
+		lines.append(
+			f"| ERPNext's `{path}`, page load (reference){note} | {_ms(ref.get('cards_median_ms'))}"
+			f" | {_ms(ref.get('first_widget_median_ms'))} | {runs(ref.get('first_widget_ms'))} | — | — |"
+		)
+	return lines
 
 
 HEAVY_ROWS = 10_000

@@ -1,20 +1,36 @@
 // The "Referrals" workspace in a browser (Debian's chromium, playwright-core): from navigation
 // until every number card shows its number, logged in as Administrator. Prints one JSON line.
 //
-//   node benchmarks/workspace.mjs <base url> [runs]
+//   node benchmarks/workspace.mjs <base url> [runs] [reference workspace path ...]
 //
 // The first opening loads the Desk's assets (a cold browser cache); the page loads after it are a
 // manager opening the workspace's address again; "in the Desk" is a click from another page of
 // the Desk to the workspace (no page load), timed until all seven cards have asked for their
-// numbers again and show them.
+// numbers again and show them. Each page load also records when the Desk showed the workspace's
+// first widget (its own boot and rendering, before any card asked for a number).
+//
+// References, side by side: other workspaces of the same site (e.g. ERPNext's /app/selling, no
+// number cards; /app/accounting, with cards), opened from their address the same way, timed until
+// their first widget shows and, when they have number cards, until every card shows its number.
 import { login, openBrowser } from "../browser-tests/session.mjs";
 
-const [base, runsArg] = process.argv.slice(2);
+const [base, runsArg, ...referencePaths] = process.argv.slice(2);
 const runs = Number(runsArg || 3);
 const { browser, page } = await openBrowser();
-const result = { url: `${base}/app/referrals`, cards: 0, cold_ms: null, warm_ms: [], in_desk_ms: [], failed: 0, errors: [] };
+const result = {
+	url: `${base}/app/referrals`,
+	cards: 0,
+	cold_ms: null,
+	warm_ms: [],
+	first_widget_ms: [],
+	in_desk_ms: [],
+	failed: 0,
+	errors: [],
+	references: {},
+};
 
 async function cardsShown() {
+	// every card of the workspace has rendered its number (frappe shows "Loading..." until then)
 	await page.waitForFunction(
 		() => {
 			const cards = document.querySelectorAll(".widget.number-widget-box");
@@ -24,6 +40,13 @@ async function cardsShown() {
 		null,
 		{ timeout: 60000, polling: 20 },
 	);
+}
+
+async function firstWidgetShown() {
+	await page.waitForFunction(() => document.querySelector(".codex-editor .ce-block .widget"), null, {
+		timeout: 60000,
+		polling: 20,
+	});
 }
 
 async function openInDesk() {
@@ -46,24 +69,36 @@ async function openInDesk() {
 	return elapsed;
 }
 
-async function openOnce() {
+// A page load of ``url``: [ms until the first widget shows, ms until every number card shows its
+// number (null without cards)].
+async function load(url) {
 	const started = Date.now();
-	await page.goto(result.url, { waitUntil: "domcontentloaded" });
-	// every card of the workspace has rendered its number (frappe shows "Loading..." until then)
+	await page.goto(url, { waitUntil: "domcontentloaded" });
+	await firstWidgetShown();
+	const widget = Date.now() - started;
+	if (!(await page.locator(".widget.number-widget-box").count())) return [widget, null];
 	await cardsShown();
-	const elapsed = Date.now() - started;
+	return [widget, Date.now() - started];
+}
+
+async function openOnce() {
+	const [widget, elapsed] = await load(result.url);
+	if (elapsed === null) throw new Error("the workspace shows no number card");
 	result.cards = await page.locator(".widget.number-widget-box").count();
 	result.companies = await page.locator(".rl-card-company").allInnerTexts();
-	return elapsed;
+	return [widget, elapsed];
 }
 
 try {
 	await login(page, base);
 	for (let i = 0; i <= runs; i++) {
 		try {
-			const ms = await openOnce();
+			const [widget, ms] = await openOnce();
 			if (i === 0) result.cold_ms = ms;
-			else result.warm_ms.push(ms);
+			else {
+				result.warm_ms.push(ms);
+				result.first_widget_ms.push(widget);
+			}
 		} catch (error) {
 			result.failed += 1;
 			result.errors.push(String(error).slice(0, 300));
@@ -77,6 +112,21 @@ try {
 			result.errors.push(String(error).slice(0, 300));
 		}
 	}
+	for (const path of referencePaths) {
+		const ref = { first_widget_ms: [], cards_ms: [], failed: 0, errors: [] };
+		result.references[path] = ref;
+		for (let i = 0; i <= runs; i++) {
+			try {
+				const [widget, cards] = await load(`${base}${path}`);
+				if (i === 0) continue; // its own first opening: the assets are cached already
+				ref.first_widget_ms.push(widget);
+				if (cards !== null) ref.cards_ms.push(cards);
+			} catch (error) {
+				ref.failed += 1;
+				ref.errors.push(String(error).slice(0, 300));
+			}
+		}
+	}
 } finally {
 	await browser.close();
 }
@@ -85,5 +135,10 @@ const median = (values) => {
 	return sorted.length ? sorted[Math.floor(sorted.length / 2)] : null;
 };
 result.median_ms = median(result.warm_ms);
+result.first_widget_median_ms = median(result.first_widget_ms);
 result.in_desk_median_ms = median(result.in_desk_ms);
+for (const ref of Object.values(result.references)) {
+	ref.first_widget_median_ms = median(ref.first_widget_ms);
+	ref.cards_median_ms = median(ref.cards_ms);
+}
 console.log(JSON.stringify(result));

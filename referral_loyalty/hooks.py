@@ -36,6 +36,11 @@ doc_events = {
 	# staff contacts for the review queue's employee signal are cached; a change clears them
 	"Employee": {"on_update": "referral_loyalty.services.review.clear_staff_contacts"},
 	"User": {"on_update": "referral_loyalty.services.review.clear_staff_contacts"},
+	# the app's number cards go to the Desk with the boot; a change of one clears the cached boots
+	"Number Card": {
+		"on_update": "referral_loyalty.api.dashboard.clear_boot_cards",
+		"on_trash": "referral_loyalty.api.dashboard.clear_boot_cards",
+	},
 	# whether reward e-mails can be sent is cached; a change of the accounts clears it
 	"Email Account": {
 		"on_update": "referral_loyalty.services.notifications.clear_outgoing_cache",
@@ -68,6 +73,7 @@ scheduler_events = {
 
 # the workspace cards name the company they count (public/js/referral_cards.js)
 app_include_js = "/assets/referral_loyalty/js/referral_cards.js"
+boot_session = "referral_loyalty.api.dashboard.add_cards_to_boot"
 
 page_js = {"posapp": "public/js/posapp_referrals.js"}
 

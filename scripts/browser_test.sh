@@ -10,27 +10,9 @@ BASE="http://$TEST_SITE:$PORT"
 OUT="$REPO_DIR/artifacts/browser"
 rm -rf "$OUT" && mkdir -p "$OUT"
 
-# What this check installs on the machine the first time: Debian's chromium (apt, without the
-# desktop packages it recommends) unless CHROMIUM names a browser binary already there, and
-# playwright-core (npm, into browser-tests/node_modules); and a line in /etc/hosts for the site.
-if [ -n "${CHROMIUM:-}" ]; then
-	[ -x "$CHROMIUM" ] || { echo "browser: 0 passed, 6 failed (CHROMIUM=$CHROMIUM is not an executable)"; exit 1; }
-elif ! command -v chromium >/dev/null 2>&1; then
-	echo "installing Debian's chromium (apt)"
-	apt_log=$(mktemp)
-	if ! { apt-get -o DPkg::Lock::Timeout=600 update -qq &&
-		DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends \
-			chromium fonts-liberation; } >"$apt_log" 2>&1; then
-		tail -20 "$apt_log"
-		echo "browser: 0 passed, 6 failed (chromium could not be installed; apt's messages above)"
-		exit 1
-	fi
-	rm -f "$apt_log"
-fi
-if [ ! -d "$REPO_DIR/browser-tests/node_modules/playwright-core" ]; then
-	(cd "$REPO_DIR/browser-tests" && npm install --no-audit --no-fund --silent) ||
-		{ echo "browser: 0 passed, 6 failed (playwright-core could not be installed)"; exit 1; }
-fi
+# What this check installs on the machine the first time: chromium and playwright-core
+# (ensure_browser, common.sh); and a line in /etc/hosts for the site.
+ensure_browser || { echo "browser: 0 passed, 6 failed ($BROWSER_MISSING)"; exit 1; }
 grep -q " $TEST_SITE" /etc/hosts 2>/dev/null || echo "127.0.0.1 $TEST_SITE" >>/etc/hosts 2>/dev/null || true
 
 # The server runs as the bench user in a process group of its own (setsid), and only that group

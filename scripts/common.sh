@@ -159,3 +159,30 @@ new_site() {
 	as_bench "bench new-site $site --force --admin-password admin $DB_ADMIN_ARGS $apps" &&
 		as_bench "bench --site $site set-config allow_tests true >/dev/null"
 }
+
+ensure_browser() {
+	# What the browser checks and the workspace benchmark need, installed the first time: Debian's
+	# chromium (apt, without the desktop packages it recommends) unless CHROMIUM names a browser
+	# binary already there, and playwright-core (npm, into browser-tests/node_modules). On failure
+	# it returns 1 with the reason in BROWSER_MISSING.
+	BROWSER_MISSING=""
+	if [ -n "${CHROMIUM:-}" ]; then
+		[ -x "$CHROMIUM" ] || { BROWSER_MISSING="CHROMIUM=$CHROMIUM is not an executable"; return 1; }
+	elif ! command -v chromium >/dev/null 2>&1; then
+		echo "installing Debian's chromium (apt)" >&2
+		local apt_log
+		apt_log=$(mktemp)
+		if ! { apt-get -o DPkg::Lock::Timeout=600 update -qq &&
+			DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends \
+				chromium fonts-liberation; } >"$apt_log" 2>&1; then
+			tail -20 "$apt_log" >&2
+			BROWSER_MISSING="chromium could not be installed; apt's messages above"
+			return 1
+		fi
+		rm -f "$apt_log"
+	fi
+	if [ ! -d "$REPO_DIR/browser-tests/node_modules/playwright-core" ]; then
+		(cd "$REPO_DIR/browser-tests" && npm install --no-audit --no-fund --silent) >&2 ||
+			{ BROWSER_MISSING="playwright-core could not be installed"; return 1; }
+	fi
+}

@@ -46,6 +46,27 @@ class Companies:
 		return {**options, **({"company": company} if company else {})}
 
 
+MODULE = "Referral Loyalty"
+
+
+def add_cards_to_boot(bootinfo) -> None:
+	"""boot_session: the definitions of this app's number cards the user may read, so that the
+	workspace's cards ask the server for their numbers only (public/js/referral_cards.js), not
+	for their definitions first, one request each."""
+	if frappe.session.user == "Guest":
+		return
+	bootinfo.rl_number_cards = {
+		card.name: card
+		for card in frappe.get_list("Number Card", filters={"module": MODULE}, fields=["*"])
+	}
+
+
+def clear_boot_cards(doc=None, method=None) -> None:
+	"""doc_events of Number Card: a card of this app changed, the users' cached boot is stale."""
+	if doc is None or doc.get("module") == MODULE:
+		frappe.cache.delete_key("bootinfo")
+
+
 @frappe.whitelist(methods=["GET", "POST"])
 def active_codes(filters: str | dict | None = None) -> dict:
 	"""Enabled referral codes."""
