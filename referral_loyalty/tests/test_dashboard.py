@@ -93,3 +93,33 @@ class TestConnections(ReferralTestCase):
 
 	def test_referral_period_shows_its_referrals(self):
 		self.assertEqual(self.counts("Referral Period", self.s.period.name)["Referral"], 6)
+
+
+class TestCardsInTheBoot(ReferralTestCase):
+	def test_the_boot_carries_the_apps_cards_for_the_users_who_may_read_them(self):
+		from frappe.boot import get_bootinfo
+
+		boot = get_bootinfo()
+		workspace = frappe.get_doc("Workspace", "Referrals")
+		on_workspace = {card.number_card_name for card in workspace.number_cards}
+		self.assertTrue(on_workspace)
+		self.assertLessEqual(on_workspace, set(boot.rl_number_cards))
+		card = boot.rl_number_cards["Pending Referrals"]
+		self.assertEqual(
+			(card.type, card.method), ("Custom", "referral_loyalty.api.dashboard.pending_referrals")
+		)
+		self.assertFalse(any(c.module != dashboard.MODULE for c in boot.rl_number_cards.values()))
+
+		frappe.set_user("Guest")
+		self.addCleanup(frappe.set_user, "Administrator")
+		guest = frappe._dict()
+		dashboard.add_cards_to_boot(guest)
+		self.assertNotIn("rl_number_cards", guest)
+
+	def test_a_changed_card_clears_the_cached_boots(self):
+		frappe.cache.hset("bootinfo", "rl-test-user", {"cached": 1})
+		self.assertIsNotNone(frappe.cache.hget("bootinfo", "rl-test-user"))
+		card = frappe.get_doc("Number Card", "Pending Referrals")
+		card.color = card.color or "#5e64ff"
+		card.save()
+		self.assertIsNone(frappe.cache.hget("bootinfo", "rl-test-user"))
