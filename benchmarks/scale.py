@@ -15,7 +15,11 @@ The data (on top of the benchmark shop of shop.py, company "Bench Shop"), every 
   one of 20 cashiers at the shop's till, on a day of the last 365;
 - ~1.4·N reward POS Coupons (the referee's, the referrer's and some milestone bonuses), issued
   with their referral, some used, some withdrawn;
-- four past quarterly Referral Periods before the shop's running one.
+- four past quarterly Referral Periods before the shop's running one;
+- the sales: each qualified referee's first purchase on the day it qualified (with the welcome
+  coupon applied when it was used), a second one within 90 days for ~30 %, and the referrer's
+  purchase with the reward coupon when it was redeemed: submitted POS Sales Invoices with their
+  line and applied coupon, as the ROI and Reward Cost reports read them.
 
 Loading is idempotent: it goes on from the rows already there (a second run with the same N adds
 nothing). Rows go in as multi-row INSERTs of a few thousand, a commit per batch.
@@ -178,6 +182,228 @@ PERIOD_COLUMNS = (
 	"qualify_within_days",
 	*STD,
 )
+
+
+# the referees' and referrers' sales: submitted POS Sales Invoices of the shop's item, each with
+# one line and, when a reward coupon was used on it, the coupon applied (POS Awesome's
+# posa_coupons row) and its offer's discount on the grand total
+SUBMITTED = ("creation", "modified", "owner", "modified_by", "docstatus", "idx")
+SALE_COLUMNS = (
+	"name",
+	"title",
+	"customer",
+	"customer_name",
+	"company",
+	"posting_date",
+	"due_date",
+	"is_pos",
+	"is_return",
+	"is_consolidated",
+	"pos_profile",
+	"currency",
+	"conversion_rate",
+	"selling_price_list",
+	"price_list_currency",
+	"plc_conversion_rate",
+	"total_qty",
+	"total",
+	"base_total",
+	"net_total",
+	"base_net_total",
+	"additional_discount_percentage",
+	"discount_amount",
+	"base_discount_amount",
+	"grand_total",
+	"base_grand_total",
+	"paid_amount",
+	"base_paid_amount",
+	"status",
+	*SUBMITTED,
+)
+SALE_ITEM_COLUMNS = (
+	"name",
+	"parent",
+	"parenttype",
+	"parentfield",
+	"item_code",
+	"item_name",
+	"uom",
+	"stock_uom",
+	"conversion_factor",
+	"qty",
+	"stock_qty",
+	"price_list_rate",
+	"base_price_list_rate",
+	"rate",
+	"base_rate",
+	"amount",
+	"base_amount",
+	"net_rate",
+	"base_net_rate",
+	"net_amount",
+	"base_net_amount",
+	"incoming_rate",
+	*SUBMITTED,
+)
+APPLIED_COUPON_COLUMNS = (
+	"name",
+	"parent",
+	"parenttype",
+	"parentfield",
+	"coupon",
+	"coupon_code",
+	"pos_offer",
+	"customer",
+	"applied",
+	"type",
+	*SUBMITTED,
+)
+COST_SHARE = 0.6  # the item's valuation (incoming rate) against its price: the sales' gross margin
+SECOND_SALE_SHARE = 0.3  # buyers who come back within the ROI's 90 days
+
+
+def sale_rows(referrals: list) -> tuple[list, list, list]:
+	"""The sales of a batch of referrals (rows of tabReferral with their coupons' use): the
+	referee's first purchase on the day it qualified (with the welcome coupon when it was used),
+	for some a second one within 90 days, and the referrer's purchase with the reward coupon when
+	it was redeemed."""
+	sales, items, applied = [], [], []
+
+	def sale(name, customer, label, day, qty, coupon=None, offer=None, percent=0):
+		total = qty * shop.PRICE
+		discount = round(total * percent / 100, 2)
+		net = total - discount
+		stamp = datetime.combine(day, datetime.min.time()) + timedelta(hours=12)
+		std = (stamp, stamp, "Administrator", "Administrator", 1, 0)
+		sales.append(
+			(
+				name,
+				label,
+				customer,
+				label,
+				shop.COMPANY,
+				day,
+				day,
+				1,
+				0,
+				0,
+				shop.PROFILE,
+				"USD",
+				1,
+				"Standard Selling",
+				"USD",
+				1,
+				qty,
+				total,
+				total,
+				net,
+				net,
+				percent,
+				discount,
+				discount,
+				net,
+				net,
+				net,
+				net,
+				"Paid",
+				*std,
+			)
+		)
+		rate = round(net / qty, 2)
+		items.append(
+			(
+				f"{name}-1",
+				name,
+				"Sales Invoice",
+				"items",
+				shop.ITEM,
+				shop.ITEM,
+				"Nos",
+				"Nos",
+				1,
+				qty,
+				qty,
+				shop.PRICE,
+				shop.PRICE,
+				shop.PRICE,
+				shop.PRICE,
+				total,
+				total,
+				rate,
+				rate,
+				net,
+				net,
+				round(shop.PRICE * COST_SHARE, 2),
+				*std,
+			)
+		)
+		if coupon:
+			applied.append(
+				(
+					f"{name}-C",
+					name,
+					"Sales Invoice",
+					"posa_coupons",
+					coupon,
+					coupon.replace("-", ""),
+					offer,
+					customer,
+					1,
+					"Gift Card",
+					*std,
+				)
+			)
+
+	for r in referrals:
+		rng = random.Random(f"sales-{r.name}")
+		n = r.name[len(f"{PREFIX}R-") :]
+		if r.status in ("Qualified", "Reversed") and r.qualified_on:
+			used = bool(r.referee_coupon_used)
+			sale(
+				f"{PREFIX}S-{n}-1",
+				r.referee,
+				r.referee_name,
+				r.qualified_on,
+				rng.randrange(1, 8),
+				r.referee_coupon if used else None,
+				shop.REFEREE_OFFER,
+				10 if used else 0,
+			)
+			if rng.random() < SECOND_SALE_SHARE:
+				later = min(r.qualified_on + timedelta(days=rng.randrange(1, 90)), date.today())
+				sale(f"{PREFIX}S-{n}-2", r.referee, r.referee_name, later, rng.randrange(1, 8))
+		if r.referrer_coupon and r.referrer_coupon_used and r.qualified_on:
+			day = min(r.qualified_on + timedelta(days=rng.randrange(0, 30)), date.today())
+			sale(
+				f"{PREFIX}S-{n}-R",
+				r.referrer,
+				r.referrer_name,
+				day,
+				rng.randrange(1, 8),
+				r.referrer_coupon,
+				shop.REFERRER_OFFER,
+				15,
+			)
+	return sales, items, applied
+
+
+def referrals_for_sales(start: int, stop: int) -> list:
+	"""The loaded referrals ``start`` to ``stop`` with whether their reward coupons were used."""
+	import frappe
+
+	# constant names; the bounds are parameters
+	return frappe.db.sql(  # nosemgrep
+		"""SELECT r.name, r.referee, r.referee_name, r.referrer, r.referrer_name, r.status,
+			r.qualified_on, r.referee_coupon, r.referrer_coupon,
+			e.used AS referee_coupon_used, f.used AS referrer_coupon_used
+		FROM `tabReferral` r
+		LEFT JOIN `tabPOS Coupon` e ON e.name = r.referee_coupon
+		LEFT JOIN `tabPOS Coupon` f ON f.name = r.referrer_coupon
+		WHERE r.name >= %s AND r.name < %s
+		ORDER BY r.name""",
+		(f"{PREFIX}R-{start:08d}", f"{PREFIX}R-{stop:08d}"),
+		as_dict=True,
+	)
 
 
 def insert_rows(doctype: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
@@ -524,6 +750,29 @@ def load(referrals: int) -> dict:
 			added["coupons"] += len(coupons)
 			if (stop // BATCH) % 25 == 0 or stop == plan.n:
 				_progress("referrals", stop, plan.n, rows, t0)
+	added["sales"] = 0
+	done = count_prefixed("Sales Invoice", f"{PREFIX}S-")
+	# the sales go in batch by batch of referrals, after them; the last batch that has sales tells
+	# where a stopped load left off (a batch is committed whole)
+	last = frappe.db.sql(  # nosemgrep
+		"SELECT MAX(name) FROM `tabSales Invoice` WHERE name LIKE %s", (f"{PREFIX}S-%",)
+	)[0][0]
+	sales_from = int(last[len(f"{PREFIX}S-") :].split("-")[0]) if last else 0
+	sales_from -= sales_from % BATCH
+	if sales_from < plan.n - BATCH or not done:
+		log(f"loading the referees' and referrers' sales from referral {sales_from:,} ({done:,} there)")
+		t0, rows = time.monotonic(), 0
+		for start in range(sales_from, plan.n, BATCH):
+			stop = min(start + BATCH, plan.n)
+			sales, items, applied = sale_rows(referrals_for_sales(start, stop))
+			insert_rows("Sales Invoice", SALE_COLUMNS, sales)
+			insert_rows("Sales Invoice Item", SALE_ITEM_COLUMNS, items)
+			insert_rows("POS Coupon Detail", APPLIED_COUPON_COLUMNS, applied)
+			frappe.db.commit()  # nosemgrep
+			rows += len(sales) + len(items) + len(applied)
+			added["sales"] += len(sales)
+			if (stop // BATCH) % 25 == 0 or stop == plan.n:
+				_progress("sales", stop, plan.n, rows, t0)
 	# the session's unique checks back on (a server variable: no query-builder form)
 	frappe.db.sql("SET SESSION unique_checks = 1")  # nosemgrep
 	# What the site's daily job has done by now: a referral still Pending past its 30-day window
@@ -534,9 +783,17 @@ def load(referrals: int) -> dict:
 	if expired:
 		log(f"the daily expiry job moved {expired:,} referrals past their window to Expired")
 		added["expired"] = expired
-	if added["referrers"] or added["referrals"] or expired:
+	if added["referrers"] or added["referrals"] or added["sales"] or expired:
 		log("ANALYZE TABLE (fresh index statistics for the planner)")
-		for table in ("tabCustomer", "tabReferral Code", "tabReferral", "tabPOS Coupon"):
+		for table in (
+			"tabCustomer",
+			"tabReferral Code",
+			"tabReferral",
+			"tabPOS Coupon",
+			"tabSales Invoice",
+			"tabSales Invoice Item",
+			"tabPOS Coupon Detail",
+		):
 			# constant names
 			frappe.db.sql(f"ANALYZE TABLE `{table}`")  # nosemgrep
 	seconds = time.monotonic() - started
@@ -544,6 +801,7 @@ def load(referrals: int) -> dict:
 		"referrals": count_prefixed("Referral", f"{PREFIX}R-"),
 		"referral_codes": count_prefixed("Referral Code", f"{PREFIX}K-"),
 		"coupons": count_prefixed("POS Coupon", f"{PREFIX}P-"),
+		"sales": count_prefixed("Sales Invoice", f"{PREFIX}S-"),
 		"customers": frappe.db.count("Customer"),
 		"referral_rows": frappe.db.count("Referral"),
 		"coupon_rows": frappe.db.count("POS Coupon"),
@@ -690,6 +948,11 @@ def measure_till(scale_site: str, runs: int = 7) -> dict:
 				"ms": {s: v.median("ms") for s, v in samples.items()},
 				"queries": {s: v.median("queries") for s, v in samples.items()},
 				"failed": {s: v.failed for s, v in samples.items()},
+				# a sale: the app's part (its invoice hook, then the sale's commit with the crediting
+				# after it); the rest is ERPNext's and POS Awesome's own submit
+				"app_ms": {s: v.median("hook_ms") + v.median("commit_ms") for s, v in samples.items()}
+				if op == "submit"
+				else {},
 				"errors": {s: v.errors[:3] for s, v in samples.items() if v.errors},
 				"plans": workers[scale_site].call("explain", queries=statements),
 			}
@@ -759,7 +1022,8 @@ def render(meta: dict, reports: list, cards: list, till: dict | None, workspace:
 	lines = [
 		f"Run {meta['started']} on {m['nproc']} cores ({m['cpu']}), {m['ram_gb']} GB RAM, MariaDB on the same machine.",
 		f"Site `{meta['site']}`: {totals['referral_rows']:,} referrals, {totals['coupon_rows']:,} POS coupons,"
-		f" {totals['referral_codes']:,} scale referral codes, {totals['customers']:,} customers."
+		f" {totals['referral_codes']:,} scale referral codes, {totals['customers']:,} customers,"
+		f" {totals.get('sales', 0):,} sales of referees and referrers."
 		f" This run loaded {load['added']['referrals']:,} referrals, {load['added']['referrers']:,} referrers and"
 		f" {load['added']['coupons']:,} coupons in {load['seconds'] / 60:.1f} min.",
 		"",
@@ -822,6 +1086,13 @@ def render(meta: dict, reports: list, cards: list, till: dict | None, workspace:
 				f" {other_cell}{f'; {failed}' if failed else ''} | {ratio} |"
 				f" {', '.join(t['full_scans']) or 'none'} |"
 			)
+			if t.get("app_ms"):
+				app_scale, app_other = t["app_ms"][sites[0]], t["app_ms"].get(other) if other else None
+				lines.append(
+					f"| `{op}` … of which the app's: its invoice hook, then the commit with the crediting"
+					f" | {_ms(app_scale)} | {_ms(app_other) if other else '—'}"
+					f" | {f'{app_scale / app_other:.2f}×' if app_other else '—'} | — |"
+				)
 	if workspace:
 		lines += ["", *_workspace_lines(workspace)]
 	scans = []

@@ -56,8 +56,7 @@ def add_cards_to_boot(bootinfo) -> None:
 	if frappe.session.user == "Guest":
 		return
 	bootinfo.rl_number_cards = {
-		card.name: card
-		for card in frappe.get_list("Number Card", filters={"module": MODULE}, fields=["*"])
+		card.name: card for card in frappe.get_list("Number Card", filters={"module": MODULE}, fields=["*"])
 	}
 
 
