@@ -744,8 +744,12 @@ def _discount_query(doctype: str, offer_kind, scope: Scope, group_by, by_referra
 		group_terms = _group_terms(referral, by_referral)
 		columns = [group_terms[0], *(term.as_("referral_code") for term in group_terms[1:])]
 	else:
-		# the used reward coupons of the range first (the reward index), then their sales
-		query = frappe.qb.from_(coupon).force_index(REWARD_INDEX).where(_coupon_scope(coupon, scope))
+		query = frappe.qb.from_(coupon).where(_coupon_scope(coupon, scope))
+		days = scope.days()
+		if days is not None and days <= SHORT_RANGE_DAYS and not scope.referral_period:
+			# a few weeks: the used reward coupons of the dates first (a range of the reward
+			# index), then their sales; longer ranges and a period alone are left to the planner
+			query = query.force_index(REWARD_INDEX)
 		if scope.referral_period or scope.campaign:
 			query = _join_referral_scope(query, coupon.rl_referral, scope)
 		columns = [coupon.rl_side.as_("side") if f == "side" else coupon[f] for f in group_by]
