@@ -22,6 +22,8 @@ from pypika.terms import ExistsCriterion
 from referral_loyalty.services import access
 from referral_loyalty.services.codes import find_code
 
+CUSTOMER_COUPONS_INDEX = "rl_customer_company_index"  # POS Coupon (customer, company): install.INDEXES
+
 COUPON_FIELDS_FOR_TILL = (
 	"name",
 	"coupon_code",
@@ -152,6 +154,8 @@ def get_active_gift_coupons(customer: str, company: str):
 	)
 	rows = (
 		frappe.qb.from_(coupon)
+		# the customer's coupons of the company, whatever the planner guesses of a small table
+		.force_index(CUSTOMER_COUPONS_INDEX)
 		.select(coupon.coupon_code, coupon.valid_from, coupon.valid_upto)
 		.where(
 			(coupon.company == company)
