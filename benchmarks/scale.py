@@ -186,8 +186,7 @@ PERIOD_COLUMNS = (
 
 # the referees' and referrers' sales: submitted POS Sales Invoices of the shop's item, each with
 # one line and, when a reward coupon was used on it, the coupon applied (POS Awesome's
-# posa_coupons row) and its offer's discount on the grand total
-SUBMITTED = ("creation", "modified", "owner", "modified_by", "docstatus", "idx")
+# posa_coupons row) and its offer's discount on the grand total (their STD values: docstatus 1)
 SALE_COLUMNS = (
 	"name",
 	"title",
@@ -218,7 +217,7 @@ SALE_COLUMNS = (
 	"paid_amount",
 	"base_paid_amount",
 	"status",
-	*SUBMITTED,
+	*STD,
 )
 SALE_ITEM_COLUMNS = (
 	"name",
@@ -243,7 +242,7 @@ SALE_ITEM_COLUMNS = (
 	"net_amount",
 	"base_net_amount",
 	"incoming_rate",
-	*SUBMITTED,
+	*STD,
 )
 APPLIED_COUPON_COLUMNS = (
 	"name",
@@ -256,7 +255,7 @@ APPLIED_COUPON_COLUMNS = (
 	"customer",
 	"applied",
 	"type",
-	*SUBMITTED,
+	*STD,
 )
 COST_SHARE = 0.6  # the item's valuation (incoming rate) against its price: the sales' gross margin
 SECOND_SALE_SHARE = 0.3  # buyers who come back within the ROI's 90 days
