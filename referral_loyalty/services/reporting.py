@@ -61,6 +61,7 @@ CASHIER_INDEX = "rl_report_cashier_index"
 REWARD_INDEX = "rl_reward_offer_index"
 HELD_INDEX = "rl_report_held_index"
 CODE_INDEX = "rl_report_code_index"
+NEW_CUSTOMERS_INDEX = "rl_new_customers_index"  # Customer (creation, rl_referral): install.INDEXES
 # a date range this short is read from the enrolment index; a longer one code by code
 SHORT_RANGE_DAYS = 120
 ROI_DAYS = 90
@@ -892,6 +893,8 @@ def _referee_sales(doctype: str, scope: Scope, days: int, code_campaigns: dict) 
 	referral, invoice = DocType("Referral"), DocType(doctype)
 	query = (
 		frappe.qb.from_(referral)
+		# the referrals of the dates (a range of the enrolment index), not the company's every one
+		.force_index(ENROLLED_INDEX)
 		.join(invoice)
 		.on(
 			(invoice.customer == referral.referee)
@@ -942,6 +945,8 @@ def walk_ins(scope: Scope, days: int = ROI_DAYS) -> frappe._dict:
 		invoice = DocType(doctype)
 		query = (
 			frappe.qb.from_(customer)
+			# the customers created in the dates first (the new-customers index), then their sales
+			.force_index(NEW_CUSTOMERS_INDEX)
 			.join(invoice)
 			.on(
 				(invoice.customer == customer.name)
