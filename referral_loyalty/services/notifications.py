@@ -118,14 +118,15 @@ def _share_html(share: dict) -> str:
 def referral_qualified(referral) -> None:
 	"""Once the crediting that qualified ``referral`` commits, run its ``on_referral_qualified``
 	Notifications in a background job (as Frappe makes its own notification logs): the till does
-	not wait for them. A crediting undone to its savepoint announces nothing (``forget_qualified``);
-	site tests, which never commit, run them at once."""
+	not wait for them. A crediting undone to its savepoint (``forget_qualified``) or rolled back
+	announces nothing; site tests, which never commit, run them at once."""
 	if frappe.flags.in_test:
 		run_qualified(referral.name)
 		return
 	if not frappe.flags.rl_qualified:
 		frappe.flags.rl_qualified = []
 		frappe.db.after_commit.add(_enqueue_qualified)
+		frappe.db.after_rollback.add(forget_qualified)
 	frappe.flags.rl_qualified.append(referral.name)
 
 

@@ -112,6 +112,20 @@ class TestQualifiedNotification(FaultTestCase):
 		self.assertEqual(job.kwargs["method"], "referral_loyalty.services.notifications.run_qualified")
 		self.assertEqual(job.kwargs["kwargs"], {"referral": referral})
 
+	def test_a_rolled_back_credit_announces_nothing(self):
+		from frappe.utils.background_jobs import is_job_enqueued
+
+		from referral_loyalty.services import notifications
+
+		in_test, frappe.flags.in_test = frappe.flags.in_test, False  # as a till's request
+		self.addCleanup(setattr, frappe.flags, "in_test", in_test)
+		notifications.referral_qualified(frappe._dict(name="rl-rolled-back"))
+		self.assertEqual(frappe.flags.rl_qualified, ["rl-rolled-back"])
+		frappe.db.rollback()
+		self.assertIsNone(frappe.flags.rl_qualified)
+		frappe.db.commit()  # nothing of the rolled-back transaction is left to announce
+		self.assertFalse(is_job_enqueued("referral_qualified::rl-rolled-back"))
+
 
 class TestLockWaitTimeout(FaultTestCase):
 	def test_a_lock_wait_timeout_never_fails_the_sale_and_the_sweep_finishes_it(self):
