@@ -97,6 +97,11 @@ class Scope:
 			return None
 		return (getdate(self.to_date) - getdate(self.from_date)).days + 1
 
+	def is_short(self) -> bool:
+		"""A few weeks of dates (``SHORT_RANGE_DAYS`` at most): read as a range of a date index."""
+		days = self.days()
+		return days is not None and days <= SHORT_RANGE_DAYS
+
 	def company_criterion(self, field) -> Criterion:
 		if self.company:
 			return field == self.company
@@ -408,7 +413,7 @@ def top_referrers(scope: Scope, top: int = 0) -> list[dict]:
 
 def _ranked_codes(query, scope: Scope, referral):
 	"""``query`` (selecting ``enrolled`` and ``qualified`` per code) grouped by code and ranked."""
-	if scope.days() is not None and scope.days() <= SHORT_RANGE_DAYS:
+	if scope.is_short():
 		# a few weeks: the range of the enrolment index, codes grouped by their bytes (unique
 		# names: a cheaper comparison than the collation's)
 		query = query.force_index(ENROLLED_INDEX).groupby(PseudoColumn("`referral_code` COLLATE utf8mb4_bin"))
@@ -746,8 +751,7 @@ def _discount_query(doctype: str, offer_kind, scope: Scope, group_by, by_referra
 		columns = [group_terms[0], *(term.as_("referral_code") for term in group_terms[1:])]
 	else:
 		query = frappe.qb.from_(coupon).where(_coupon_scope(coupon, scope))
-		days = scope.days()
-		if days is not None and days <= SHORT_RANGE_DAYS and not scope.referral_period:
+		if scope.is_short() and not scope.referral_period:
 			# a few weeks: the used reward coupons of the dates first (a range of the reward
 			# index), then their sales; longer ranges and a period alone are left to the planner
 			query = query.force_index(REWARD_INDEX)
