@@ -8,7 +8,13 @@ from __future__ import annotations
 import re
 
 # A full scan of one of these tables is what the app must not do at the till nor in its reports.
-WATCHED_TABLES = ("tabReferral", "tabReferral Code", "tabPOS Coupon", "tabPOS Coupon Detail")
+WATCHED_TABLES = (
+	"tabReferral",
+	"tabReferral Code",
+	"tabPOS Coupon",
+	"tabPOS Coupon Detail",
+	"tabReferral Sale Entry",
+)
 _EXPLAINABLE = re.compile(r"^\s*(\(\s*)*(select|update|delete|with)\b", re.IGNORECASE)
 
 

@@ -19,7 +19,8 @@ The data (on top of the benchmark shop of shop.py, company "Bench Shop"), every 
 - the sales: each qualified referee's first purchase on the day it qualified (with the welcome
   coupon applied when it was used), a second one within 90 days for ~30 %, and the referrer's
   purchase with the reward coupon when it was redeemed: submitted POS Sales Invoices with their
-  line and applied coupon, as the ROI and Reward Cost reports read them.
+  line and applied coupon, and their rows of the sales ledger (Referral Sale Entry) that the ROI
+  and Reward Cost reports read, as the invoice hook would have written them.
 
 Loading is idempotent: it goes on from the rows already there (a second run with the same N adds
 nothing). Rows go in as multi-row INSERTs of a few thousand, a commit per batch.
@@ -43,6 +44,7 @@ import subprocess
 import sys
 import time
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -257,18 +259,43 @@ APPLIED_COUPON_COLUMNS = (
 	"type",
 	*STD,
 )
+# the sales ledger's rows of those sales, as the invoice hook writes them (services/sales.py)
+ENTRY_COLUMNS = (
+	"name",
+	"entry_type",
+	"company",
+	"invoice_type",
+	"invoice",
+	"posting_date",
+	"customer",
+	"referral",
+	"referral_period",
+	"referral_code",
+	"enrolled_on",
+	"days_after_enrolment",
+	"net_sales",
+	"gross_profit",
+	"coupon",
+	"pos_offer",
+	"side",
+	"issued_on",
+	"discount",
+	*STD,
+)
 COST_SHARE = 0.6  # the item's valuation (incoming rate) against its price: the sales' gross margin
 SECOND_SALE_SHARE = 0.3  # buyers who come back within the ROI's 90 days
 
 
-def sale_rows(referrals: list) -> tuple[list, list, list]:
+def sale_rows(referrals: list) -> tuple[list, list, list, list]:
 	"""The sales of a batch of referrals (rows of tabReferral with their coupons' use): the
 	referee's first purchase on the day it qualified (with the welcome coupon when it was used),
 	for some a second one within 90 days, and the referrer's purchase with the reward coupon when
-	it was redeemed."""
-	sales, items, applied = [], [], []
+	it was redeemed; and their rows of the sales ledger, reckoned by the app's own rule."""
+	from referral_loyalty.rules import sales as sale_rules
 
-	def sale(name, customer, label, day, qty, coupon=None, offer=None, percent=0):
+	sales, items, applied, entries = [], [], [], []
+
+	def sale(name, customer, label, day, qty, coupon=None, offer=None, percent=0, *, r, side=None):
 		total = qty * shop.PRICE
 		discount = round(total * percent / 100, 2)
 		net = total - discount
@@ -352,6 +379,40 @@ def sale_rows(referrals: list) -> tuple[list, list, list]:
 					*std,
 				)
 			)
+		line = sale_rules.Line(
+			price_list_rate=Decimal(str(shop.PRICE)),
+			rate=Decimal(str(rate)),
+			qty=Decimal(qty),
+			net_amount=Decimal(str(net)),
+			incoming_rate=Decimal(str(round(shop.PRICE * COST_SHARE, 2))),
+			stock_qty=Decimal(qty),
+		)
+		referral = (r.name, r.referral_period, r.referral_code, r.enrolled_on)
+		entry_std = (stamp, stamp, "Administrator", "Administrator", 0, 0)  # a ledger row: not submitted
+		if side is None:  # the referee's own sale
+			totals = sale_rules.sale_totals([line])
+			days = (day - r.enrolled_on).days
+			entries.append(
+				(
+					*(f"{name}-E", "Referee Sale", shop.COMPANY, "Sales Invoice", name, day, customer),
+					*referral,
+					*(days, float(totals.net_sales), float(totals.gross_profit), None, None, None, None, 0),
+					*entry_std,
+				)
+			)
+		if coupon:
+			given = sale_rules.coupon_discount(
+				sale_rules.GRAND_TOTAL_OFFER, coupon, [line], [], Decimal(str(discount))
+			)
+			issued = r.referee_coupon_issued if side is None else r.referrer_coupon_issued
+			entries.append(
+				(
+					*(f"{name}-D", "Reward Discount", shop.COMPANY, "Sales Invoice", name, day, customer),
+					*referral,
+					*(0, 0, 0, coupon, offer, side or "Referee", issued.date(), float(given)),
+					*entry_std,
+				)
+			)
 
 	for r in referrals:
 		rng = random.Random(f"sales-{r.name}")
@@ -367,10 +428,11 @@ def sale_rows(referrals: list) -> tuple[list, list, list]:
 				r.referee_coupon if used else None,
 				shop.REFEREE_OFFER,
 				10 if used else 0,
+				r=r,
 			)
 			if rng.random() < SECOND_SALE_SHARE:
 				later = min(r.qualified_on + timedelta(days=rng.randrange(1, 90)), date.today())
-				sale(f"{PREFIX}S-{n}-2", r.referee, r.referee_name, later, rng.randrange(1, 8))
+				sale(f"{PREFIX}S-{n}-2", r.referee, r.referee_name, later, rng.randrange(1, 8), r=r)
 		if r.referrer_coupon and r.referrer_coupon_used and r.qualified_on:
 			day = min(r.qualified_on + timedelta(days=rng.randrange(0, 30)), date.today())
 			sale(
@@ -382,8 +444,10 @@ def sale_rows(referrals: list) -> tuple[list, list, list]:
 				r.referrer_coupon,
 				shop.REFERRER_OFFER,
 				15,
+				r=r,
+				side="Referrer",
 			)
-	return sales, items, applied
+	return sales, items, applied, entries
 
 
 def referrals_for_sales(start: int, stop: int) -> list:
@@ -393,8 +457,9 @@ def referrals_for_sales(start: int, stop: int) -> list:
 	# constant names; the bounds are parameters
 	return frappe.db.sql(  # nosemgrep
 		"""SELECT r.name, r.referee, r.referee_name, r.referrer, r.referrer_name, r.status,
-			r.qualified_on, r.referee_coupon, r.referrer_coupon,
-			e.used AS referee_coupon_used, f.used AS referrer_coupon_used
+			r.qualified_on, r.referee_coupon, r.referrer_coupon, r.enrolled_on, r.referral_period,
+			r.referral_code, e.used AS referee_coupon_used, f.used AS referrer_coupon_used,
+			e.creation AS referee_coupon_issued, f.creation AS referrer_coupon_issued
 		FROM `tabReferral` r
 		LEFT JOIN `tabPOS Coupon` e ON e.name = r.referee_coupon
 		LEFT JOIN `tabPOS Coupon` f ON f.name = r.referrer_coupon
@@ -763,12 +828,13 @@ def load(referrals: int) -> dict:
 		t0, rows = time.monotonic(), 0
 		for start in range(sales_from, plan.n, BATCH):
 			stop = min(start + BATCH, plan.n)
-			sales, items, applied = sale_rows(referrals_for_sales(start, stop))
+			sales, items, applied, entries = sale_rows(referrals_for_sales(start, stop))
 			insert_rows("Sales Invoice", SALE_COLUMNS, sales)
 			insert_rows("Sales Invoice Item", SALE_ITEM_COLUMNS, items)
 			insert_rows("POS Coupon Detail", APPLIED_COUPON_COLUMNS, applied)
+			insert_rows("Referral Sale Entry", ENTRY_COLUMNS, entries)
 			frappe.db.commit()  # nosemgrep
-			rows += len(sales) + len(items) + len(applied)
+			rows += len(sales) + len(items) + len(applied) + len(entries)
 			added["sales"] += len(sales)
 			if (stop // BATCH) % 25 == 0 or stop == plan.n:
 				_progress("sales", stop, plan.n, rows, t0)
@@ -792,6 +858,7 @@ def load(referrals: int) -> dict:
 			"tabSales Invoice",
 			"tabSales Invoice Item",
 			"tabPOS Coupon Detail",
+			"tabReferral Sale Entry",
 		):
 			# constant names
 			frappe.db.sql(f"ANALYZE TABLE `{table}`")  # nosemgrep
@@ -801,6 +868,7 @@ def load(referrals: int) -> dict:
 		"referral_codes": count_prefixed("Referral Code", f"{PREFIX}K-"),
 		"coupons": count_prefixed("POS Coupon", f"{PREFIX}P-"),
 		"sales": count_prefixed("Sales Invoice", f"{PREFIX}S-"),
+		"sale_entries": count_prefixed("Referral Sale Entry", f"{PREFIX}S-"),
 		"customers": frappe.db.count("Customer"),
 		"referral_rows": frappe.db.count("Referral"),
 		"coupon_rows": frappe.db.count("POS Coupon"),

@@ -1,6 +1,6 @@
 """Sales Invoice and POS Invoice doc_events (not a class override: POS Awesome overrides POS Invoice)."""
 
-from referral_loyalty.services import coupons, qualification, redemption, reversal
+from referral_loyalty.services import coupons, qualification, redemption, reversal, sales
 
 
 def validate(doc, method=None):
@@ -11,11 +11,15 @@ def validate(doc, method=None):
 def on_submit(doc, method=None):
 	if doc.get("is_consolidated"):  # POS Invoices merged into a Sales Invoice were counted already
 		return
-	if doc.get("is_return"):
-		reversal.on_return(doc)
-	elif doc.get("customer"):
-		qualification.on_sale(doc)
-		redemption.on_sale(doc)
+	try:
+		sales.record(doc)  # first: the crediting this sale may lead to moves its rows along
+		if doc.get("is_return"):
+			reversal.on_return(doc)
+		elif doc.get("customer"):
+			qualification.on_sale(doc)
+			redemption.on_sale(doc)
+	finally:
+		doc.flags.pop("rl_referral", None)  # the referral as it was at this submission only
 
 
 def before_cancel(doc, method=None):
@@ -29,3 +33,4 @@ def on_cancel(doc, method=None):
 	reversal.on_cancel(doc)
 	if not doc.get("is_return"):
 		redemption.on_cancel(doc)
+	sales.forget(doc)

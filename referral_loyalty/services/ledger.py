@@ -1,8 +1,10 @@
-"""Writes to the Referral ledger. Its fields change only through the app's services, which save
-through here; the Referral controller refuses any other insert, change or deletion (a Desk save,
-``PUT /api/resource/Referral``, a Data Import)."""
+"""Writes to the Referral ledger, and the one read of it every sale makes. Its fields change only
+through the app's services, which save through here; the Referral controller refuses any other
+insert, change or deletion (a Desk save, ``PUT /api/resource/Referral``, a Data Import)."""
 
 from __future__ import annotations
+
+import frappe
 
 
 def insert(referral) -> None:
@@ -19,9 +21,39 @@ def locked(name: str):
 	"""The referral under its row lock (the caller holds the code and referrer locks first), ready
 	to be changed and saved once: its links were read from the database, and the copy read here is
 	what the save compares with (no second read)."""
-	import frappe
-
 	referral = frappe.get_doc("Referral", name, for_update=True)
 	referral.flags.ignore_links = True
 	referral.flags.rl_locked_copy = frappe.get_doc(referral.as_dict())
 	return referral
+
+
+REFEREE_FIELDS = (
+	"name",
+	"referral_code",
+	"status",
+	"reason",
+	"company",
+	"qualify_by",
+	"qualifying_invoice_type",
+	"qualifying_invoice",
+	"enrolled_on",
+	"referral_period",
+)
+
+
+def referral_of_referee(customer: str):
+	"""The hot-path read on every sale: the customer's one referral, if any (the unique
+	``referee`` index)."""
+	return frappe.db.get_value(
+		"Referral",
+		{"referee": customer},
+		REFEREE_FIELDS,
+		as_dict=True,
+	)
+
+
+def referral_of_sale(invoice):
+	"""``referral_of_referee`` of a sale's customer, read once for all of the sale's hooks."""
+	if "rl_referral" not in invoice.flags:
+		invoice.flags.rl_referral = referral_of_referee(invoice.customer) if invoice.get("customer") else None
+	return invoice.flags.rl_referral

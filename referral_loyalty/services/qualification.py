@@ -17,7 +17,7 @@ from frappe.utils import flt, getdate, today
 from referral_loyalty.rules import eligibility, rewards
 from referral_loyalty.rules.eligibility import CapFacts, PurchaseFacts
 from referral_loyalty.rules.rewards import Offers, Points, RewardPlan
-from referral_loyalty.services import ledger, milestones, notifications, outbox, payouts
+from referral_loyalty.services import ledger, milestones, notifications, outbox, payouts, sales
 from referral_loyalty.services.codes import count_referrals, used_count
 from referral_loyalty.services.periods import get_period, period_on
 
@@ -52,33 +52,10 @@ CODE_FIELDS_FOR_CREDIT = (
 )
 
 
-REFEREE_FIELDS = (
-	"name",
-	"referral_code",
-	"status",
-	"reason",
-	"company",
-	"qualify_by",
-	"qualifying_invoice_type",
-	"qualifying_invoice",
-)
-
-
-def referral_of_referee(customer: str):
-	"""The hot-path read on every sale: the customer's one referral, if any (the unique
-	``referee`` index)."""
-	return frappe.db.get_value(
-		"Referral",
-		{"referee": customer},
-		REFEREE_FIELDS,
-		as_dict=True,
-	)
-
-
 def on_sale(invoice) -> None:
 	"""A submitted sale of a referee whose referral a sale can still qualify: record the intent
 	to credit in the sale's own transaction (crediting follows the commit)."""
-	referral = referral_of_referee(invoice.customer)
+	referral = ledger.referral_of_sale(invoice)
 	if not referral or not eligibility.may_still_qualify(referral.status, referral.reason):
 		return
 	if referral.company != invoice.company:  # only sales of the referral's company count
@@ -94,6 +71,10 @@ def credit_sale(referral_name: str, code, invoice_type: str, invoice: str) -> st
 	"""Under the code and referrer locks: what the sale, as it is now, does to the referral."""
 	referral = _locked_referral(referral_name)
 	if not eligibility.may_still_qualify(referral.status, referral.reason):
+		# a sale that read the referral before an earlier sale's crediting committed: its rows of
+		# the sales ledger were written with the period as it was then
+		if referral.referral_period:
+			sales.follow_period(referral.name, referral.referral_period)
 		return f"no change: the referral is {referral.status}"
 	sale = _read_sale(invoice_type, invoice)
 	facts = PurchaseFacts(
@@ -193,7 +174,9 @@ def credit(referral, code, qualified_on) -> str:
 		code_used=used_count(code.name, locking=True) if usage_limit else 0,
 	)
 	reason = eligibility.cap_reason(caps)
-	referral.referral_period = period.name if period else referral.referral_period
+	if period and period.name != referral.referral_period:
+		referral.referral_period = period.name
+		sales.follow_period(referral.name, period.name)  # its sales' rows follow it
 	if reason:
 		referral.status = eligibility.REJECTED
 		referral.reason = reason

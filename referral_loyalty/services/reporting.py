@@ -12,20 +12,14 @@ Rewards are the reward coupons (POS Coupon with ``rl_referral``) and reward loya
 Point Entry with ``rl_referral``; a take-back is a negative entry of the same referral and side,
 ERPNext's own redemptions are negative entries ``redeem_against`` it without one).
 
-The discount a reward coupon gave is read from the submitted invoices it was applied on (POS
-Awesome's ``posa_coupons`` rows, POS Coupon Detail, with ``applied`` set): for an offer of type
-"Grand Total" it is the invoice's additional discount (``base_discount_amount``), which is what
-POS Awesome sets from such an offer; for an item offer ("Item Price", "Give Product") it is the
-item discount, ``(base_price_list_rate - base_rate) * qty``, on the invoice lines that POS Awesome
-tagged with the offer (``posa_offers`` of the line, or the given item's line). Loyalty-point
-offers give no discount. Points cost their money value (the program's conversion factor) when
-issued, less what was taken back. Returns are not netted off; cancelled invoices and consolidated
-Sales Invoices (whose POS Invoices are counted themselves) are left out. Amounts are in company
-currency.
-
-Gross profit is ERPNext's (its Gross Profit report): the lines' net amount less their valuation
-(``incoming_rate`` x stock quantity, which ERPNext sets from the stock ledger when the sale moves
-stock); returns count with their negative amounts.
+What reward coupons gave off, and what referees bought, are read from the sales ledger
+(Referral Sale Entry, ``services/sales.py``), written as each sale is submitted and removed with
+it when it is cancelled: a row per referee sale (net sales, gross profit, days after enrolment)
+and per reward coupon applied on a sale (the discount it gave, as ``rules/sales.py`` reckons it).
+Loyalty-point offers give no discount. Points cost their money value (the program's conversion
+factor) when issued, less what was taken back. Discounts are not netted off by returns; referees'
+returns count with their negative amounts. Amounts are in company currency; gross profit is
+ERPNext's (the lines' net amount less their valuation, ``incoming_rate`` x stock quantity).
 
 Every query is answered from indexes (see ``install.INDEXES`` and the Referral's
 ``on_doctype_update``): grouped first by what the index holds, then joined to names and campaigns.
@@ -38,16 +32,18 @@ from dataclasses import dataclass
 import frappe
 from frappe import _
 from frappe.query_builder import Case, Criterion, DocType, Order
-from frappe.query_builder.functions import Coalesce, Concat, Count, Sum
+from frappe.query_builder.functions import Coalesce, Count, Sum
 from frappe.utils import add_days, flt, getdate
 from pypika.terms import CustomFunction, ExistsCriterion, LiteralValue, PseudoColumn
 
 from referral_loyalty.exceptions import ReferralNotAllowed
+from referral_loyalty.referral_loyalty.doctype.referral_sale_entry.referral_sale_entry import (
+	REFEREE_SALE,
+	REWARD_DISCOUNT,
+)
 from referral_loyalty.rules import eligibility, rewards
 
 INVOICE_DOCTYPES = ("Sales Invoice", "POS Invoice")
-GRAND_TOTAL_OFFER = "Grand Total"
-ITEM_OFFERS = ("Item Price", "Give Product")
 FUNNEL_STAGES = ("enrolled", "pending", "qualified", "rewarded", "redeemed")
 REWARD_SIDES = (rewards.REFEREE, rewards.REFERRER, rewards.BONUS)
 # room for the groups of a year of referrals in memory (see _grouped)
@@ -61,6 +57,7 @@ CASHIER_INDEX = "rl_report_cashier_index"
 REWARD_INDEX = "rl_reward_offer_index"
 HELD_INDEX = "rl_report_held_index"
 CODE_INDEX = "rl_report_code_index"
+SALE_ENTRY = "Referral Sale Entry"  # the sales ledger: services/sales.py
 NEW_CUSTOMERS_INDEX = "rl_new_customers_index"  # Customer (creation, rl_referral): install.INDEXES
 # a date range this short is read from the enrolment index; a longer one code by code
 SHORT_RANGE_DAYS = 120
@@ -724,90 +721,36 @@ def invoice_doctypes() -> tuple[str, ...]:
 
 
 def _discounts(scope: Scope, group_by: tuple[str, ...] = (), *, by_referral: dict | None = None) -> list:
-	"""Discounts of the reward coupons in scope, per ``group_by``: coupon columns (``pos_offer``,
-	``side``), or, with ``by_referral`` (the codes' campaigns), the referral's period and campaign
-	code for the referrals enrolled in the scope's dates (whatever day their coupons were issued)."""
-	parts = []
-	for doctype in invoice_doctypes():
-		for offer_kind in (GRAND_TOTAL_OFFER, ITEM_OFFERS):
-			parts += _discount_query(doctype, offer_kind, scope, group_by, by_referral)
-	return parts
-
-
-def _discount_query(doctype: str, offer_kind, scope: Scope, group_by, by_referral: dict | None) -> list:
-	coupon, referral = DocType("POS Coupon"), DocType("Referral")
-	invoice, applied, offer = DocType(doctype), DocType("POS Coupon Detail"), DocType("POS Offer")
+	"""Discounts of the reward coupons in scope (the sales ledger's rows), per ``group_by``: coupon
+	columns (``pos_offer``, ``side``) for the coupons issued in the scope's dates, or, with
+	``by_referral`` (the codes' campaigns), the referral's period and campaign code for the
+	referrals enrolled in the scope's dates (whatever day their coupons were issued)."""
+	entry = DocType(SALE_ENTRY)
+	query = frappe.qb.from_(entry).where(entry.entry_type == REWARD_DISCOUNT)
 	if by_referral is not None:
-		query = (
-			frappe.qb.from_(referral)
-			.join(coupon)
-			.on(coupon.rl_referral == referral.name)
-			.where(_referral_criteria(referral, scope))
-			.where(_campaign_criterion(referral, scope, by_referral))
+		query = query.where(_referral_criteria(entry, scope)).where(
+			_campaign_criterion(entry, scope, by_referral)
 		)
-		if scope.from_date:  # issued after the enrolment: lets the database start from the coupons
-			query = query.where(coupon.creation >= scope.from_date)
-		group_terms = _group_terms(referral, by_referral)
-		columns = [group_terms[0], *(term.as_("referral_code") for term in group_terms[1:])]
+		terms = _group_terms(entry, by_referral)
+		columns = [terms[0], *(term.as_("referral_code") for term in terms[1:])]
 	else:
-		query = frappe.qb.from_(coupon).where(_coupon_scope(coupon, scope))
-		if scope.is_short() and not scope.referral_period:
-			# a few weeks: the used reward coupons of the dates first (a range of the reward
-			# index), then their sales; longer ranges and a period alone are left to the planner
-			query = query.force_index(REWARD_INDEX)
-		if scope.referral_period or scope.campaign:
-			query = _join_referral_scope(query, coupon.rl_referral, scope)
-		columns = [coupon.rl_side.as_("side") if f == "side" else coupon[f] for f in group_by]
-	query = (
-		query.join(applied)
-		.on(
-			(applied.coupon == coupon.name)
-			& (applied.parenttype == doctype)
-			& (applied.parentfield == "posa_coupons")
-		)
-		.join(invoice)
-		.on(invoice.name == applied.parent)
-		.join(offer)
-		.on(offer.name == coupon.pos_offer)
-		.where(coupon.used > 0)  # a coupon on a submitted sale is counted as used (an Int: never null)
-		.where((applied.applied == 1) & (invoice.docstatus == 1) & (invoice.is_return == 0))
-	)
-	if doctype == "Sales Invoice":
-		query = query.where(invoice.is_consolidated == 0)
-	if offer_kind == GRAND_TOTAL_OFFER:
-		discount = Sum(invoice.base_discount_amount)
-		query = query.where(offer.offer == GRAND_TOTAL_OFFER)
-	else:
-		applied_offer, item = DocType("POS Offer Detail"), DocType(f"{doctype} Item")
-		line_of_offer = (item.posa_offers.like(Concat("%", '"', applied_offer.row_id, '"', "%"))) | (
-			(Coalesce(applied_offer.give_item_row_id, "") != "")
-			& (item.posa_row_id == applied_offer.give_item_row_id)
-		)
-		discount = Sum(
-			Case()
-			.when(
-				item.base_price_list_rate > item.base_rate,
-				(item.base_price_list_rate - item.base_rate) * item.qty,
+		query = query.where(
+			Criterion.all(
+				[
+					scope.company_criterion(entry.company),
+					*scope.date_criteria(entry.issued_on),
+					*_period_criteria(entry, scope),
+				]
 			)
-			.else_(0)
 		)
-		query = (
-			query.join(applied_offer)
-			.on(
-				(applied_offer.parent == invoice.name)
-				& (applied_offer.parenttype == doctype)
-				& (applied_offer.parentfield == "posa_offers")
-				& (applied_offer.coupon == coupon.name)
-			)
-			.join(item)
-			.on((item.parent == invoice.name) & (item.parenttype == doctype) & line_of_offer)
-			.where(offer.offer.isin(offer_kind))
-		)
-	if by_referral is None:
-		group_terms = [coupon.rl_side if f == "side" else coupon[f] for f in group_by]
+		if scope.campaign:
+			query = query.where(_campaign_criterion(entry, scope, _code_campaigns()))
+		terms = columns = [entry[field] for field in group_by]
 	return (
-		query.select(*columns, discount.as_("discount"), Count(invoice.name).distinct().as_("invoices"))
-		.groupby(*group_terms)
+		query.select(
+			*columns, Sum(entry.discount).as_("discount"), Count(entry.invoice).distinct().as_("invoices")
+		)
+		.groupby(*terms)
 		.run(as_dict=True)
 	)
 
@@ -843,8 +786,7 @@ def roi(scope: Scope, days: int = ROI_DAYS) -> list[dict]:
 		.where(_campaign_criterion(referral, scope, code_campaigns))
 	)
 	parts = [_grouped(_select_groups(query, referral, code_campaigns, by_day=True))]
-	for doctype in invoice_doctypes():
-		parts.append(_referee_sales(doctype, scope, days, code_campaigns))
+	parts.append(_referee_sales(scope, days, code_campaigns))
 	parts.append(_discounts(scope, by_referral=code_campaigns))
 	parts.append(_referral_points(scope, code_campaigns))
 	rows = _by_period_and_campaign(scope, parts, ROI_NUMBERS, code_campaigns)
@@ -891,27 +833,23 @@ def _sold(query, doctype: str, invoice, scope: Scope, days: int):
 	return query, item
 
 
-def _referee_sales(doctype: str, scope: Scope, days: int, code_campaigns: dict) -> list:
-	"""Referees' sales of ``doctype`` in the ``days`` after enrolment, per period and campaign
-	code. A referee's sales count once (a buyer is a referee with at least one sale)."""
-	referral, invoice = DocType("Referral"), DocType(doctype)
+def _referee_sales(scope: Scope, days: int, code_campaigns: dict) -> list:
+	"""Referees' sales in the ``days`` after enrolment (the sales ledger's rows), per period and
+	campaign code. A referee counts once as a buyer, whatever the sales and their kinds."""
+	entry = DocType(SALE_ENTRY)
 	query = (
-		frappe.qb.from_(referral)
-		# the referrals of the dates (a range of the enrolment index), not the company's every one
-		.force_index(ENROLLED_INDEX)
-		.join(invoice)
-		.on(
-			(invoice.customer == referral.referee)
-			& (invoice.posting_date >= referral.enrolled_on)
-			& (invoice.posting_date < _days_after(referral.enrolled_on, days))
+		frappe.qb.from_(entry)
+		.select(
+			Count(entry.referral).distinct().as_("buyers"),
+			Sum(entry.net_sales).as_("net_sales"),
+			Sum(entry.gross_profit).as_("gross_profit"),
 		)
-		.where(_referral_criteria(referral, scope))
-		.where(_campaign_criterion(referral, scope, code_campaigns))
+		.where(entry.entry_type == REFEREE_SALE)
+		.where(_referral_criteria(entry, scope))
+		.where(_campaign_criterion(entry, scope, code_campaigns))
+		.where(entry.days_after_enrolment < int(days))
 	)
-	query, item = _sold(query, doctype, invoice, scope, days)
-	return _select_groups(query.select(*_sales_columns(invoice, item)), referral, code_campaigns).run(
-		as_dict=True
-	)
+	return _select_groups(query, entry, code_campaigns).run(as_dict=True)
 
 
 def _days_after(date_field, days: int):

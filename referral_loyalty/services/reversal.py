@@ -16,8 +16,8 @@ from frappe.utils import flt, today
 
 from referral_loyalty.rules import eligibility, rewards
 from referral_loyalty.services import codes, ledger, milestones, payouts
+from referral_loyalty.services.ledger import referral_of_referee, referral_of_sale
 from referral_loyalty.services.periods import get_period
-from referral_loyalty.services.qualification import referral_of_referee
 
 
 def _may_be_credited_by(row, invoice_type: str, invoice: str) -> bool:
@@ -42,7 +42,7 @@ def on_return(return_invoice) -> None:
 	original = return_invoice.get("return_against")
 	if not original:
 		return
-	row = referral_of_referee(return_invoice.customer)
+	row = referral_of_sale(return_invoice)
 	if _may_be_credited_by(row, return_invoice.doctype, original):
 		reverse(row, return_invoice.doctype, original, eligibility.RETURNED_BELOW_MINIMUM)
 

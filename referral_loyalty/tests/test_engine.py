@@ -4,6 +4,7 @@ import frappe
 
 from referral_loyalty.exceptions import InvalidReferralCode, PeriodOverlap
 from referral_loyalty.rules import codes
+from referral_loyalty.services import ledger
 from referral_loyalty.services.expiry import expire_pending_referrals
 from referral_loyalty.tests.utils import (
 	COMPANY,
@@ -296,6 +297,29 @@ class TestQualification(ReferralTestCase):
 			(referral.status, referral.enrolment_period, referral.referral_period),
 			("Qualified", self.march.name, april.name),
 		)
+		# the sales ledger's row of the sale, written before the crediting, follows it to April
+		self.assertEqual(self.ledger_periods(referee), [april.name])
+
+	def ledger_periods(self, referee) -> list:
+		return frappe.get_all(
+			"Referral Sale Entry",
+			filters={"customer": referee.name},
+			pluck="referral_period",
+			order_by="creation",
+		)
+
+	def test_a_sale_that_read_the_referral_before_its_crediting_follows_it_too(self):
+		april = make_period(*APRIL, title="April")
+		referee = self.enrol("2026-03-25")
+		# a second till reads the referral while the first sale's crediting has not committed yet
+		as_read_before = ledger.referral_of_referee(referee.name)
+		self.buy(referee, 100, "2026-04-02")
+		with self.on("2026-04-02"):
+			second = make_invoice(referee.name, 100, "2026-04-02", submit=False)
+			second.flags.rl_referral = as_read_before
+			second.submit()
+		self.assertEqual(as_read_before.referral_period, self.march.name)
+		self.assertEqual(self.ledger_periods(referee), [april.name, april.name])
 
 	def test_purchase_after_window_expires(self):
 		referee = self.enrol("2026-03-01")

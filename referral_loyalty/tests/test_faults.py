@@ -28,6 +28,11 @@ class FaultTestCase(ProcessTestCase):
 			as_dict=True,
 		)
 
+	def sale_entries(self, invoice) -> int:
+		"""The sale's rows in the sales ledger, as committed."""
+		frappe.db.rollback()
+		return frappe.db.count("Referral Sale Entry", {"invoice": invoice.name, "entry_type": "Referee Sale"})
+
 	def referrer_coupons(self):
 		frappe.db.rollback()
 		return frappe.db.count("POS Coupon", {"customer": self.referrer.name, "rl_side": "Referrer"})
@@ -50,12 +55,14 @@ class TestCrashAfterCommit(FaultTestCase):
 		self.assertEqual(frappe.db.get_value("Sales Invoice", invoice.name, "docstatus"), 1)
 		self.assertEqual(self.referral(referee).status, "Pending")  # the credit never ran
 		self.assertEqual(self.outbox_row(invoice).status, "Queued")  # but its intent was committed
+		self.assertEqual(self.sale_entries(invoice), 1)  # and its row of the sales ledger
 
 		self.assertEqual(self.sweep(), {"rows": 1, "done": 1, "failed": 0})
 		referral = self.referral(referee)
 		self.assertEqual((referral.status, referral.qualifying_invoice), ("Qualified", invoice.name))
 		self.assertEqual(self.sweep(), {"rows": 0, "done": 0, "failed": 0})  # twice: nothing more
 		self.assertEqual(self.referrer_coupons(), 1)
+		self.assertEqual(self.sale_entries(invoice), 1)
 
 
 class TestCreditFailure(FaultTestCase):
@@ -165,6 +172,7 @@ class TestSweepRacesTill(FaultTestCase):
 			referral = self.referral(referee)
 			self.assertEqual((referral.status, referral.qualifying_invoice), ("Qualified", invoice.name))
 			self.assertEqual(self.outbox_row(invoice).status, "Done")
+			self.assertEqual(self.sale_entries(invoice), 1)
 		self.assertEqual(self.referrer_coupons(), len(self.referees))
 
 
