@@ -54,6 +54,8 @@ import plans
 import shop
 from runners import Gunicorn, Worker, alternate, log, median
 
+from referral_loyalty.services.sales import COLUMNS as SALE_ENTRY_COLUMNS
+
 MODULE = "Referral Loyalty"
 PREFIX = "SC-"
 BATCH = 2000
@@ -260,28 +262,7 @@ APPLIED_COUPON_COLUMNS = (
 	*STD,
 )
 # the sales ledger's rows of those sales, as the invoice hook writes them (services/sales.py)
-ENTRY_COLUMNS = (
-	"name",
-	"entry_type",
-	"company",
-	"invoice_type",
-	"invoice",
-	"posting_date",
-	"customer",
-	"referral",
-	"referral_period",
-	"referral_code",
-	"enrolled_on",
-	"days_after_enrolment",
-	"net_sales",
-	"gross_profit",
-	"coupon",
-	"pos_offer",
-	"side",
-	"issued_on",
-	"discount",
-	*STD,
-)
+ENTRY_COLUMNS = ("name", *SALE_ENTRY_COLUMNS, *STD)
 COST_SHARE = 0.6  # the item's valuation (incoming rate) against its price: the sales' gross margin
 SECOND_SALE_SHARE = 0.3  # buyers who come back within the ROI's 90 days
 

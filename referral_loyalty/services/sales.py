@@ -48,6 +48,8 @@ COLUMNS = (
 	"issued_on",
 	"discount",
 )
+# what a row says of its referral (the referee's, or the one the coupon rewarded)
+REFERRAL_COLUMNS = ("referral", "referral_period", "referral_code", "enrolled_on")
 NUMBERS = ("days_after_enrolment", "net_sales", "gross_profit", "discount")
 
 
@@ -62,12 +64,9 @@ def record(invoice) -> None:
 			entries.append(
 				_entry(
 					invoice,
+					{"referral": referral.name, **{f: referral.get(f) for f in REFERRAL_COLUMNS[1:]}},
 					entry_type=REFEREE_SALE,
 					company=invoice.company,
-					referral=referral.name,
-					referral_period=referral.referral_period,
-					referral_code=referral.referral_code,
-					enrolled_on=referral.enrolled_on,
 					days_after_enrolment=days,
 					net_sales=totals.net_sales,
 					gross_profit=totals.gross_profit,
@@ -187,7 +186,7 @@ def _reward_discounts(invoice) -> list[dict]:
 			coupon.pos_offer,
 			coupon.rl_side,
 			coupon.creation,
-			coupon.rl_referral,
+			coupon.rl_referral.as_("referral"),
 			offer.offer.as_("offer_kind"),
 			referral.referral_period,
 			referral.referral_code,
@@ -210,12 +209,9 @@ def _reward_discounts(invoice) -> list[dict]:
 	return [
 		_entry(
 			invoice,
+			{f: row.get(f) for f in REFERRAL_COLUMNS},
 			entry_type=REWARD_DISCOUNT,
 			company=row.company,
-			referral=row.rl_referral,
-			referral_period=row.referral_period,
-			referral_code=row.referral_code,
-			enrolled_on=row.enrolled_on,
 			coupon=row.name,
 			pos_offer=row.pos_offer,
 			side=row.rl_side,
@@ -232,12 +228,13 @@ def _reward_discounts(invoice) -> list[dict]:
 	]
 
 
-def _entry(invoice, **values) -> dict:
+def _entry(invoice, of_referral: dict, **values) -> dict:
 	return {
 		"invoice_type": invoice.doctype,
 		"invoice": invoice.name,
 		"posting_date": invoice.posting_date,
 		"customer": invoice.customer,
+		**of_referral,
 		**values,
 	}
 

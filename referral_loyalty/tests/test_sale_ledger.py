@@ -9,33 +9,22 @@ from referral_loyalty.services import reporting, sales
 from referral_loyalty.tests.test_roi import APRIL, roi_scenario
 from referral_loyalty.tests.utils import ReferralTestCase, make_return, referral_of
 
-FIELDS = (
-	"entry_type",
-	"invoice",
-	"customer",
-	"referral",
-	"enrolled_on",
-	"days_after_enrolment",
-	"net_sales",
-	"gross_profit",
-	"coupon",
-	"pos_offer",
-	"side",
-	"issued_on",
-	"discount",
-)
 
-
-def ledger(*customers) -> list[tuple]:
+def ledger(*customers) -> list[frappe._dict]:
+	"""The ledger's rows of these customers' sales, every column of it (amounts to the cent)."""
 	rows = frappe.get_all(
 		"Referral Sale Entry",
 		filters={"customer": ("in", customers)},
-		fields=FIELDS,
+		fields=list(sales.COLUMNS),
 		order_by="posting_date, entry_type, invoice",
 	)
 	return [
-		tuple(round(v, 2) if isinstance(v, float) else v for v in (row[f] for f in FIELDS)) for row in rows
+		frappe._dict({k: round(v, 2) if isinstance(v, float) else v for k, v in row.items()}) for row in rows
 	]
+
+
+def pick(rows, *fields) -> list[tuple]:
+	return [tuple(str(row[f]) if f.endswith("_on") else row[f] for f in fields) for row in rows]
 
 
 class TestSaleLedger(ReferralTestCase):
@@ -47,45 +36,60 @@ class TestSaleLedger(ReferralTestCase):
 	def test_each_referee_sale_and_each_reward_coupon_has_its_row(self):
 		p1, p2 = self.p1.name, self.p2.name
 		rows = ledger(p1, p2, *(w.name for w in self.s.walk_ins))
-		sales_rows = [(r[0], r[2], str(r[4]), r[5], r[6], r[7]) for r in rows if r[0] == "Referee Sale"]
+		referee_sales = [row for row in rows if row.entry_type == "Referee Sale"]
 		self.assertEqual(
-			sales_rows,
+			pick(
+				referee_sales, "customer", "enrolled_on", "days_after_enrolment", "net_sales", "gross_profit"
+			),
 			[
-				("Referee Sale", p1, "2026-04-02", 3, 200, 80),
-				("Referee Sale", p2, "2026-04-02", 4, 100, 40),
-				("Referee Sale", p1, "2026-04-02", 18, 90, 30),
-				("Referee Sale", p1, "2026-04-02", 121, 100, 40),  # after the ROI's 90 days
+				(p1, "2026-04-02", 3, 200, 80),
+				(p2, "2026-04-02", 4, 100, 40),
+				(p1, "2026-04-02", 18, 90, 30),
+				(p1, "2026-04-02", 121, 100, 40),  # after the ROI's 90 days
 			],
 		)
-		coupon = referral_of(p1).referee_coupon
-		discounts = [r for r in rows if r[0] == "Reward Discount"]
-		issued = frappe.db.get_value("POS Coupon", coupon, "creation").date()
-		self.assertEqual(len(discounts), 1)
-		entry = discounts[0]
+		referral = referral_of(p1)
+		issued = str(frappe.db.get_value("POS Coupon", referral.referee_coupon, "creation").date())
+		discounts = [row for row in rows if row.entry_type == "Reward Discount"]
 		self.assertEqual(
-			(entry[1], entry[3], entry[8], entry[10], entry[11], entry[12]),
-			(self.s.redeemed.name, referral_of(p1).name, coupon, "Referee", issued, 10),
+			pick(
+				discounts, "invoice", "referral", "referral_period", "coupon", "side", "issued_on", "discount"
+			),
+			[
+				(
+					self.s.redeemed.name,
+					referral.name,
+					self.s.period.name,
+					referral.referee_coupon,
+					"Referee",
+					issued,
+					10,
+				)
+			],
 		)
 
 	def test_a_return_counts_negative_and_cancelling_it_takes_it_back(self):
 		with self.on("2026-04-12"):
 			original = frappe.get_doc("Sales Invoice", self.s.p2_sale)
 			returned = make_return(original, 1)
-		row = [r for r in ledger(self.p2.name) if r[1] == returned.name]
-		self.assertEqual([(r[0], r[5], r[6], r[7]) for r in row], [("Referee Sale", 10, -100, -40)])
+		rows = [row for row in ledger(self.p2.name) if row.invoice == returned.name]
+		self.assertEqual(
+			pick(rows, "entry_type", "days_after_enrolment", "net_sales", "gross_profit"),
+			[("Referee Sale", 10, -100, -40)],
+		)
 		roi = reporting.roi(reporting.Scope.of(APRIL))[0]
 		self.assertEqual((roi.buyers, round(roi.net_sales, 2), round(roi.gross_profit, 2)), (2, 290, 110))
 		with self.on("2026-04-13"):
 			returned.reload()
 			returned.cancel()
-		self.assertFalse([r for r in ledger(self.p2.name) if r[1] == returned.name])
+		self.assertFalse([row for row in ledger(self.p2.name) if row.invoice == returned.name])
 		self.assertEqual(round(reporting.roi(reporting.Scope.of(APRIL))[0].net_sales, 2), 390)
 
 	def test_a_cancelled_sale_leaves_the_ledger(self):
 		with self.on("2026-04-25"):
 			self.s.redeemed.reload()
 			self.s.redeemed.cancel()
-		self.assertFalse([r for r in ledger(self.p1.name) if r[1] == self.s.redeemed.name])
+		self.assertFalse([row for row in ledger(self.p1.name) if row.invoice == self.s.redeemed.name])
 		self.assertEqual(len(ledger(self.p1.name)), 2)
 
 	def test_only_the_programme_writes_the_ledger(self):
@@ -109,7 +113,7 @@ class TestSaleLedger(ReferralTestCase):
 	def test_the_back_fill_records_what_the_hook_recorded_and_only_once(self):
 		customers = (self.p1.name, self.p2.name, *(w.name for w in self.s.walk_ins))
 		before = ledger(*customers)
-		invoices = {row[1] for row in before}
+		invoices = {row.invoice for row in before}
 		frappe.db.delete("Referral Sale Entry", {"invoice": ("in", list(invoices))})
 		self.assertEqual(ledger(*customers), [])
 		self.assertGreaterEqual(sales.backfill(), len(invoices))
