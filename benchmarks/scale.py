@@ -377,7 +377,17 @@ def sale_rows(referrals: list) -> tuple[list, list, list, list]:
 				(
 					*(f"{name}-E", "Referee Sale", shop.COMPANY, "Sales Invoice", name, day, customer),
 					*referral,
-					*(days, float(totals.net_sales), float(totals.gross_profit), None, None, None, None, 0),
+					*(
+						days,
+						float(totals.net_sales),
+						float(totals.gross_profit),
+						None,
+						None,
+						None,
+						None,
+						0,
+						0,
+					),
 					*entry_std,
 				)
 			)
@@ -390,7 +400,7 @@ def sale_rows(referrals: list) -> tuple[list, list, list, list]:
 				(
 					*(f"{name}-D", "Reward Discount", shop.COMPANY, "Sales Invoice", name, day, customer),
 					*referral,
-					*(0, 0, 0, coupon, offer, side or "Referee", issued.date(), float(given)),
+					*(0, 0, 0, coupon, offer, side or "Referee", issued.date(), float(given), 1),
 					*entry_std,
 				)
 			)

@@ -4,7 +4,8 @@ profit on it, and the discount each reward coupon applied on it gave. Frappe-fre
 - Net sales are the lines' net amount; gross profit is ERPNext's (its Gross Profit report): the
   net amount less the valuation of what was sold (``incoming_rate`` x stock quantity).
 - A coupon for a "Grand Total" offer gave the sale's additional discount, which is what POS
-  Awesome sets from such an offer.
+  Awesome sets from such an offer; several coupons of "Grand Total" offers on one sale share it
+  equally (the discount is counted once).
 - A coupon for an item offer ("Item Price", "Give Product") gave the item discount,
   ``(price_list_rate - rate) * qty``, on the lines POS Awesome tagged with the offer: the line's
   ``posa_offers`` names the offer's row, or the line is the item the offer gave
@@ -44,6 +45,7 @@ class AppliedOffer:
 	row_id: str = ""
 	coupon: str = ""
 	give_item_row_id: str = ""
+	kind: str = ""  # the offer's type ("Grand Total", "Item Price", …)
 
 
 @dataclass(frozen=True)
@@ -81,8 +83,12 @@ def coupon_discount(
 	invoice_discount: Decimal,
 ) -> Decimal:
 	"""What the reward ``coupon`` (of an offer of ``offer_kind``) took off the sale."""
+	applied_offers = list(applied_offers)
 	if offer_kind == GRAND_TOTAL_OFFER:
-		return invoice_discount
+		sharing = {
+			offer.coupon for offer in applied_offers if offer.kind == GRAND_TOTAL_OFFER and offer.coupon
+		}
+		return invoice_discount / len(sharing | {coupon})
 	if offer_kind not in ITEM_OFFERS:
 		return ZERO
 	mine = [offer for offer in applied_offers if offer.coupon == coupon]

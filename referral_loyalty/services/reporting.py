@@ -32,11 +32,14 @@ from dataclasses import dataclass
 import frappe
 from frappe import _
 from frappe.query_builder import Case, Criterion, DocType, Order
-from frappe.query_builder.functions import Coalesce, Count, Sum
+from frappe.query_builder.functions import Coalesce, Count, Max, Sum
 from frappe.utils import add_days, flt, getdate
 from pypika.terms import CustomFunction, ExistsCriterion, LiteralValue, PseudoColumn
 
 from referral_loyalty.exceptions import ReferralNotAllowed
+from referral_loyalty.referral_loyalty.doctype.referral_sale_entry.referral_sale_entry import (
+	INDEXES as ENTRY_INDEXES,
+)
 from referral_loyalty.referral_loyalty.doctype.referral_sale_entry.referral_sale_entry import (
 	REFEREE_SALE,
 	REWARD_DISCOUNT,
@@ -722,19 +725,28 @@ def invoice_doctypes() -> tuple[str, ...]:
 
 def _discounts(scope: Scope, group_by: tuple[str, ...] = (), *, by_referral: dict | None = None) -> list:
 	"""Discounts of the reward coupons in scope (the sales ledger's rows), per ``group_by``: coupon
-	columns (``pos_offer``, ``side``) for the coupons issued in the scope's dates, or, with
-	``by_referral`` (the codes' campaigns), the referral's period and campaign code for the
-	referrals enrolled in the scope's dates (whatever day their coupons were issued)."""
+	columns (``pos_offer``, ``side``) for the coupons issued in the scope's dates, with the sales
+	they were used on; or, with ``by_referral`` (the codes' campaigns), the referral's period and
+	campaign code for the referrals enrolled in the scope's dates (whatever day their coupons were
+	issued). Each shape reads a covering index of the ledger (``ENTRY_INDEXES``)."""
 	entry = DocType(SALE_ENTRY)
-	query = frappe.qb.from_(entry).where(entry.entry_type == REWARD_DISCOUNT)
 	if by_referral is not None:
-		query = query.where(_referral_criteria(entry, scope)).where(
-			_campaign_criterion(entry, scope, by_referral)
+		query = (
+			frappe.qb.from_(entry)
+			.force_index(ENTRY_INDEXES["enrolled"])
+			.where(entry.entry_type == REWARD_DISCOUNT)
+			.where(_referral_criteria(entry, scope))
+			.where(_campaign_criterion(entry, scope, by_referral))
 		)
 		terms = _group_terms(entry, by_referral)
 		columns = [terms[0], *(term.as_("referral_code") for term in terms[1:])]
-	else:
-		query = query.where(
+		return query.select(*columns, Sum(entry.discount).as_("discount")).groupby(*terms).run(as_dict=True)
+	index = ENTRY_INDEXES["period" if scope.referral_period else "issued"]
+	query = (
+		frappe.qb.from_(entry)
+		.force_index(index)
+		.where(entry.entry_type == REWARD_DISCOUNT)
+		.where(
 			Criterion.all(
 				[
 					scope.company_criterion(entry.company),
@@ -743,13 +755,12 @@ def _discounts(scope: Scope, group_by: tuple[str, ...] = (), *, by_referral: dic
 				]
 			)
 		)
-		if scope.campaign:
-			query = query.where(_campaign_criterion(entry, scope, _code_campaigns()))
-		terms = columns = [entry[field] for field in group_by]
+	)
+	if scope.campaign:
+		query = query.where(_campaign_criterion(entry, scope, _code_campaigns()))
+	terms = [entry[field] for field in group_by]
 	return (
-		query.select(
-			*columns, Sum(entry.discount).as_("discount"), Count(entry.invoice).distinct().as_("invoices")
-		)
+		query.select(*terms, Sum(entry.discount).as_("discount"), Sum(entry.sale_count).as_("invoices"))
 		.groupby(*terms)
 		.run(as_dict=True)
 	)
@@ -835,12 +846,17 @@ def _sold(query, doctype: str, invoice, scope: Scope, days: int):
 
 def _referee_sales(scope: Scope, days: int, code_campaigns: dict) -> list:
 	"""Referees' sales in the ``days`` after enrolment (the sales ledger's rows), per period and
-	campaign code. A referee counts once as a buyer, whatever the sales and their kinds."""
+	campaign code. A referee counts once as a buyer, whatever the sales and their kinds: the rows
+	are summed per referral first, in the covering index's order (a referral's rows lie together
+	under its enrolment day), so no referral is looked up twice, then per period and campaign."""
 	entry = DocType(SALE_ENTRY)
-	query = (
+	terms = _group_terms(entry, code_campaigns)
+	per_referral = (
 		frappe.qb.from_(entry)
+		.force_index(ENTRY_INDEXES["enrolled"])
 		.select(
-			Count(entry.referral).distinct().as_("buyers"),
+			Max(terms[0]).as_("referral_period"),
+			*(Max(term).as_("referral_code") for term in terms[1:]),
 			Sum(entry.net_sales).as_("net_sales"),
 			Sum(entry.gross_profit).as_("gross_profit"),
 		)
@@ -848,8 +864,19 @@ def _referee_sales(scope: Scope, days: int, code_campaigns: dict) -> list:
 		.where(_referral_criteria(entry, scope))
 		.where(_campaign_criterion(entry, scope, code_campaigns))
 		.where(entry.days_after_enrolment < int(days))
+		.groupby(entry.enrolled_on, entry.referral)
+	).as_("per_referral")
+	groups = [per_referral.referral_period, *([per_referral.referral_code] if len(terms) > 1 else [])]
+	return _grouped(
+		frappe.qb.from_(per_referral)
+		.select(
+			*groups,
+			Count("*").as_("buyers"),
+			Sum(per_referral.net_sales).as_("net_sales"),
+			Sum(per_referral.gross_profit).as_("gross_profit"),
+		)
+		.groupby(*groups)
 	)
-	return _select_groups(query, entry, code_campaigns).run(as_dict=True)
 
 
 def _days_after(date_field, days: int):

@@ -47,10 +47,11 @@ COLUMNS = (
 	"side",
 	"issued_on",
 	"discount",
+	"sale_count",
 )
 # what a row says of its referral (the referee's, or the one the coupon rewarded)
 REFERRAL_COLUMNS = ("referral", "referral_period", "referral_code", "enrolled_on")
-NUMBERS = ("days_after_enrolment", "net_sales", "gross_profit", "discount")
+NUMBERS = ("days_after_enrolment", "net_sales", "gross_profit", "discount", "sale_count")
 
 
 def record(invoice) -> None:
@@ -203,29 +204,35 @@ def _reward_discounts(invoice) -> list[dict]:
 			row_id=row.get("row_id") or "",
 			coupon=row.get("coupon") or "",
 			give_item_row_id=row.get("give_item_row_id") or "",
+			kind=row.get("offer") or "",
 		)
 		for row in invoice.get("posa_offers") or []
 	]
-	return [
-		_entry(
-			invoice,
-			{f: row.get(f) for f in REFERRAL_COLUMNS},
-			entry_type=REWARD_DISCOUNT,
-			company=row.company,
-			coupon=row.name,
-			pos_offer=row.pos_offer,
-			side=row.rl_side,
-			issued_on=getdate(row.creation),
-			discount=rules.coupon_discount(
-				row.offer_kind or "",
-				row.name,
-				lines,
-				offers,
-				_decimal(invoice.get("base_discount_amount")),
-			),
+	entries, counted = [], set()
+	for row in sorted(coupons, key=lambda row: row.name):
+		reward = (row.pos_offer, row.rl_side)
+		entries.append(
+			_entry(
+				invoice,
+				{f: row.get(f) for f in REFERRAL_COLUMNS},
+				entry_type=REWARD_DISCOUNT,
+				company=row.company,
+				coupon=row.name,
+				pos_offer=row.pos_offer,
+				side=row.rl_side,
+				issued_on=getdate(row.creation),
+				discount=rules.coupon_discount(
+					row.offer_kind or "",
+					row.name,
+					lines,
+					offers,
+					_decimal(invoice.get("base_discount_amount")),
+				),
+				sale_count=0 if reward in counted else 1,  # the sale counts once per offer and side
+			)
 		)
-		for row in coupons
-	]
+		counted.add(reward)
+	return entries
 
 
 def _entry(invoice, of_referral: dict, **values) -> dict:

@@ -7,7 +7,17 @@ import frappe
 from referral_loyalty.exceptions import LedgerLocked
 from referral_loyalty.services import reporting, sales
 from referral_loyalty.tests.test_roi import APRIL, roi_scenario
-from referral_loyalty.tests.utils import ReferralTestCase, make_return, referral_of
+from referral_loyalty.tests.utils import (
+	COMPANY,
+	REFERRER_OFFER,
+	ReferralTestCase,
+	make_customer,
+	make_invoice,
+	make_period,
+	make_referrer,
+	make_return,
+	referral_of,
+)
 
 
 def ledger(*customers) -> list[frappe._dict]:
@@ -120,3 +130,44 @@ class TestSaleLedger(ReferralTestCase):
 		self.assertEqual(ledger(*customers), before)
 		self.assertEqual(sales.backfill(), 0)
 		self.assertEqual(ledger(*customers), before)
+
+
+class TestRewardsSharingASale(ReferralTestCase):
+	def test_two_reward_coupons_on_one_sale_count_it_once_and_share_its_discount(self):
+		make_period("2026-03-01", "2026-03-31", title="March")
+		referrer, code = make_referrer()
+		with self.on("2026-03-05"):
+			referees = [make_customer(code=code.referral_code) for _ in range(2)]
+		for referee in referees:
+			with self.on("2026-03-10"):
+				make_invoice(referee.name, 100, "2026-03-10")
+		coupons = [referral_of(referee.name).referrer_coupon for referee in referees]
+		self.assertTrue(all(coupons))
+		with self.on("2026-03-20"):
+			# the referrer's two 15% coupons on one sale of 200: POS Awesome's one additional discount
+			sale = make_invoice(
+				referrer.name,
+				200,
+				"2026-03-20",
+				additional_discount_percentage=15,
+				posa_coupons=[
+					{"coupon": c, "coupon_code": c, "pos_offer": REFERRER_OFFER, "customer": referrer.name}
+					| {"type": "Gift Card", "applied": 1}
+					for c in coupons
+				],
+				posa_offers=[
+					{"offer_name": REFERRER_OFFER, "offer": "Grand Total", "apply_on": "Transaction"}
+					| {"coupon": c, "coupon_based": 1, "offer_applied": 1, "row_id": f"rl-gt-{i}"}
+					for i, c in enumerate(coupons)
+				],
+			)
+		self.assertEqual(sale.base_discount_amount, 30)
+		rows = [row for row in ledger(referrer.name) if row.entry_type == "Reward Discount"]
+		self.assertEqual(
+			sorted(pick(rows, "coupon", "sale_count", "discount")), [(min(coupons), 1, 15), (max(coupons), 0, 15)]
+		)
+		cost = reporting.reward_cost(
+			reporting.Scope.of({"company": COMPANY, "from_date": "2026-03-01", "to_date": "2026-03-31"})
+		)
+		referrer_row = next(row for row in cost if row.side == "Referrer" and row.reward_type == "Coupon")
+		self.assertEqual((referrer_row.invoices, round(referrer_row.discount, 2)), (1, 30))

@@ -39,6 +39,20 @@ def test_sale_totals_are_net_sales_and_margin_over_valuation():
 def test_a_grand_total_coupon_gave_the_sale_s_additional_discount():
 	lines = [line(price="100", rate="90")]
 	assert s.coupon_discount(s.GRAND_TOTAL_OFFER, "C1", lines, [], D("12.5")) == D("12.5")
+	alone = [AppliedOffer(row_id="o1", coupon="C1", kind=s.GRAND_TOTAL_OFFER)]
+	assert s.coupon_discount(s.GRAND_TOTAL_OFFER, "C1", lines, alone, D("12.5")) == D("12.5")
+
+
+@given(st.integers(min_value=1, max_value=5), st.integers(min_value=0, max_value=10_000))
+def test_grand_total_coupons_of_one_sale_share_its_discount_once(coupons, cents):
+	discount = D(cents) / 100
+	offers = [AppliedOffer(row_id=f"o{i}", coupon=f"C{i}", kind=s.GRAND_TOTAL_OFFER) for i in range(coupons)]
+	offers.append(AppliedOffer(row_id="x", coupon="I1", kind="Item Price"))  # shares nothing of it
+	given_off = [
+		s.coupon_discount(s.GRAND_TOTAL_OFFER, f"C{i}", [], offers, discount) for i in range(coupons)
+	]
+	assert abs(sum(given_off) - discount) < D("1e-20")
+	assert len(set(given_off)) == 1
 
 
 def test_an_item_coupon_gave_the_discount_of_the_lines_its_offer_tagged():
