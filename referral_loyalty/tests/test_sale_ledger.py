@@ -164,7 +164,8 @@ class TestRewardsSharingASale(ReferralTestCase):
 		self.assertEqual(sale.base_discount_amount, 30)
 		rows = [row for row in ledger(referrer.name) if row.entry_type == "Reward Discount"]
 		self.assertEqual(
-			sorted(pick(rows, "coupon", "sale_count", "discount")), [(min(coupons), 1, 15), (max(coupons), 0, 15)]
+			sorted(pick(rows, "coupon", "sale_count", "discount")),
+			[(min(coupons), 1, 15), (max(coupons), 0, 15)],
 		)
 		cost = reporting.reward_cost(
 			reporting.Scope.of({"company": COMPANY, "from_date": "2026-03-01", "to_date": "2026-03-31"})
