@@ -970,7 +970,10 @@ TILL_PATHS = {
 }
 
 
-def measure_till(scale_site: str, runs: int = 7) -> dict:
+TILL_WARM_UP = 5  # calls per site before the timed ones (caches, the buffer pool's pages)
+
+
+def measure_till(scale_site: str, runs: int = 15) -> dict:
 	"""The till's create_customer, coupon auto-fetch and a referee's first sale (submitted and
 	committed: the crediting included) in-process (worker.py) on the scale site and on the
 	20,000-customer benchmark site when it exists, alternating between them."""
@@ -981,22 +984,22 @@ def measure_till(scale_site: str, runs: int = 7) -> dict:
 		for site in sites:
 			workers[site] = Worker(site, logs / "bench-worker.log")
 		info = {site: w.call("info") for site, w in workers.items()}
-		out = {"sites": sites}
+		out = {"sites": sites, "runs": runs}
 		calls = {  # the path: the worker's call and its arguments on a site
 			"create_customer": ("create_customer", lambda s: {"referral_code": info[s]["referral_code"]}),
 			"get_active_gift_coupons": ("get_active_gift_coupons", lambda s: {}),
 			"submit_referee": ("submit", lambda s: {"kind": "referee"}),
 		}
-		log(f"till: preparing {runs + 3} first sales of new referees per site")
+		log(f"till: preparing {runs + TILL_WARM_UP + 1} first sales of new referees per site")
 		for worker in workers.values():
-			worker.call("prepare_sales", kind="referee", count=runs + 3)
+			worker.call("prepare_sales", kind="referee", count=runs + TILL_WARM_UP + 1)
 		for path, (op, kwargs) in calls.items():
 			log(f"till path {path} on {', '.join(sites)}")
 
 			def call(s, i, op=op, kwargs=kwargs):
 				return workers[s].call(op, **kwargs(s))
 
-			alternate(sites, 2, call)
+			alternate(sites, TILL_WARM_UP, call)
 			samples = alternate(sites, runs, call)
 			detail = workers[scale_site].call(op, attribute="all", **kwargs(scale_site))
 			statements = detail.get("all") or (
@@ -1127,7 +1130,7 @@ def render(meta: dict, reports: list, cards: list, till: dict | None, workspace:
 		other = sites[1] if len(sites) > 1 else None
 		lines += [
 			"",
-			f"| Till path, in-process, median of 7 | at scale (`{sites[0]}`) | `{other or '—'}` | Ratio | Full scans at scale |",
+			f"| Till path, in-process, median of {till.get('runs', 7)} | at scale (`{sites[0]}`) | `{other or '—'}` | Ratio | Full scans at scale |",
 			"|---|---|---|---|---|",
 		]
 		for op in TILL_PATHS:

@@ -41,3 +41,10 @@ class LedgerLocked(ReferralError):
 
 class WithdrawnCoupon(ReferralError):
 	"""A withdrawn reward coupon on a sale."""
+
+
+def refuse_unless_service(doc, message: str) -> None:
+	"""A ledger row written or deleted other than by the app's services (which set
+	``flags.rl_service``): refused with ``message`` (translated by the caller)."""
+	if not doc.flags.rl_service:
+		frappe.throw(message, exc=LedgerLocked, title=frappe._("Not Allowed"))

@@ -6,7 +6,7 @@ from frappe import _
 from frappe.model import no_value_fields
 from frappe.model.document import Document
 
-from referral_loyalty.exceptions import LedgerLocked
+from referral_loyalty.exceptions import LedgerLocked, refuse_unless_service
 from referral_loyalty.rules import eligibility
 
 
@@ -23,12 +23,9 @@ class Referral(Document):
 		super().load_doc_before_save(raise_exception=raise_exception)
 
 	def before_insert(self):
-		if not self.flags.rl_service:
-			frappe.throw(
-				_("Referrals are created by the referral programme when a customer enrols with a code."),
-				exc=LedgerLocked,
-				title=_("Not Allowed"),
-			)
+		refuse_unless_service(
+			self, _("Referrals are created by the referral programme when a customer enrols with a code.")
+		)
 
 	def validate(self):
 		if not self.is_new() and not self.flags.rl_service:
@@ -49,12 +46,7 @@ class Referral(Document):
 			frappe.throw(_("A customer cannot refer themselves."))
 
 	def on_trash(self):
-		if not self.flags.rl_service:
-			frappe.throw(
-				_("A referral is a ledger row and cannot be deleted."),
-				exc=LedgerLocked,
-				title=_("Not Allowed"),
-			)
+		refuse_unless_service(self, _("A referral is a ledger row and cannot be deleted."))
 
 	@frappe.whitelist(methods=["POST"])
 	def reject(self, note: str | None = None):

@@ -5,27 +5,17 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
-from referral_loyalty.exceptions import LedgerLocked
+from referral_loyalty.exceptions import refuse_unless_service
 
 
 class ReferralBonus(Document):
 	"""A milestone bonus: a ledger row written by ``services/milestones.py`` only."""
 
 	def validate(self):
-		if not self.flags.rl_service:
-			frappe.throw(
-				_("Milestone bonuses are kept by the referral programme itself."),
-				exc=LedgerLocked,
-				title=_("Not Allowed"),
-			)
+		refuse_unless_service(self, _("Milestone bonuses are kept by the referral programme itself."))
 
 	def on_trash(self):
-		if not self.flags.rl_service:
-			frappe.throw(
-				_("A milestone bonus is a ledger row and cannot be deleted."),
-				exc=LedgerLocked,
-				title=_("Not Allowed"),
-			)
+		refuse_unless_service(self, _("A milestone bonus is a ledger row and cannot be deleted."))
 
 
 def on_doctype_update():

@@ -5,7 +5,7 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
-from referral_loyalty.exceptions import LedgerLocked
+from referral_loyalty.exceptions import refuse_unless_service
 
 REFEREE_SALE = "Referee Sale"
 REWARD_DISCOUNT = "Reward Discount"
@@ -56,20 +56,10 @@ class ReferralSaleEntry(Document):
 	"""A row of the sales ledger: written by ``services/sales.py`` only, as sales are submitted."""
 
 	def validate(self):
-		if not self.flags.rl_service:
-			frappe.throw(
-				_("The referral sales ledger is kept by the referral programme itself."),
-				exc=LedgerLocked,
-				title=_("Not Allowed"),
-			)
+		refuse_unless_service(self, _("The referral sales ledger is kept by the referral programme itself."))
 
 	def on_trash(self):
-		if not self.flags.rl_service:
-			frappe.throw(
-				_("A referral sales ledger row is removed only with its cancelled sale."),
-				exc=LedgerLocked,
-				title=_("Not Allowed"),
-			)
+		refuse_unless_service(self, _("A referral sales ledger row is removed only with its cancelled sale."))
 
 
 def on_doctype_update():
