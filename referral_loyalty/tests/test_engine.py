@@ -372,9 +372,12 @@ class TestQualification(ReferralTestCase):
 			(referral.status, referral.qualifying_invoice_type, referral.qualifying_invoice),
 			("Qualified", "POS Invoice", inv.name),
 		)
+		entry = {"invoice_type": "POS Invoice", "invoice": inv.name, "entry_type": "Referee Sale"}
+		self.assertEqual(frappe.db.get_value("Referral Sale Entry", entry, "net_sales"), 100)
 		inv.reload()
 		inv.cancel()
 		self.assertEqual(referral_of(referee.name).status, "Reversed")
+		self.assertFalse(frappe.db.exists("Referral Sale Entry", entry))
 
 	def test_replays_create_nothing_twice(self):
 		referee = self.enrol()
