@@ -20,6 +20,7 @@ QUALIFICATIONS = (ON_ENROLMENT, ON_FIRST_PURCHASE)
 REFEREE = "Referee"
 REFERRER = "Referrer"
 BONUS = "Bonus"
+REWARD_SIDES = (REFEREE, REFERRER, BONUS)  # what a reward coupon or points entry pays (rl_side)
 
 COUPON = "Coupon"
 POINTS = "Loyalty Points"

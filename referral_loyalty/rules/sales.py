@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+INVOICE_DOCTYPES = ("Sales Invoice", "POS Invoice")  # the sales the programme reads
 GRAND_TOTAL_OFFER = "Grand Total"
 ITEM_OFFERS = ("Item Price", "Give Product")
 

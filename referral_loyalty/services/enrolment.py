@@ -11,6 +11,7 @@ from frappe.query_builder.functions import Count
 from frappe.utils import add_to_date, flt, get_datetime, getdate, now_datetime, today
 
 from referral_loyalty.rules import eligibility, rewards
+from referral_loyalty.rules import sales as sale_rules
 from referral_loyalty.rules.codes import display
 from referral_loyalty.rules.eligibility import EnrolmentFacts, Identity
 from referral_loyalty.rules.periods import qualify_by
@@ -319,7 +320,7 @@ DEFAULT_LINK_DAYS = 14
 def _sales_since(customer: str, company: str, since) -> list:
 	"""The customer's submitted sales (not returns) of the company since ``since``, oldest first."""
 	sales = []
-	for doctype in qualification.INVOICE_DOCTYPES:
+	for doctype in sale_rules.INVOICE_DOCTYPES:
 		rows = frappe.get_all(
 			doctype,
 			filters={

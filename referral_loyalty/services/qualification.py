@@ -15,13 +15,12 @@ from frappe.query_builder.functions import Coalesce, Sum
 from frappe.utils import flt, getdate, today
 
 from referral_loyalty.rules import eligibility, rewards
+from referral_loyalty.rules import sales as sale_rules
 from referral_loyalty.rules.eligibility import CapFacts, PurchaseFacts
 from referral_loyalty.rules.rewards import Offers, Points, RewardPlan
 from referral_loyalty.services import ledger, milestones, notifications, outbox, payouts, sales
 from referral_loyalty.services.codes import count_referrals, used_count
 from referral_loyalty.services.periods import get_period, period_on
-
-INVOICE_DOCTYPES = ("Sales Invoice", "POS Invoice")
 
 
 def reward_plan_for(code, period) -> RewardPlan:
@@ -124,7 +123,7 @@ _NOTES = {
 
 def _read_sale(invoice_type: str, invoice: str):
 	"""The sale as it is now, with the net total of its submitted returns (one query)."""
-	if invoice_type not in INVOICE_DOCTYPES:
+	if invoice_type not in sale_rules.INVOICE_DOCTYPES:
 		return None
 	sale, returns = DocType(invoice_type), DocType(invoice_type).as_("returns")
 	returned = (

@@ -45,10 +45,9 @@ from referral_loyalty.referral_loyalty.doctype.referral_sale_entry.referral_sale
 	REWARD_DISCOUNT,
 )
 from referral_loyalty.rules import eligibility, rewards
+from referral_loyalty.rules import sales as sale_rules
 
-INVOICE_DOCTYPES = ("Sales Invoice", "POS Invoice")
 FUNNEL_STAGES = ("enrolled", "pending", "qualified", "rewarded", "redeemed")
-REWARD_SIDES = (rewards.REFEREE, rewards.REFERRER, rewards.BONUS)
 # room for the groups of a year of referrals in memory (see _grouped)
 GROUPING_MEMORY = 256 * 1024 * 1024
 # codes with a campaign of their own grouped one by one; beyond this, every code is a group
@@ -490,7 +489,7 @@ def _coupon_scope(coupon, scope: Scope) -> Criterion:
 	return Criterion.all(
 		[
 			scope.company_criterion(coupon.company),
-			coupon.rl_side.isin(REWARD_SIDES),
+			coupon.rl_side.isin(rewards.REWARD_SIDES),
 			coupon.pos_offer.isin(offers),
 			*scope.date_criteria(coupon.creation, datetime=True),
 		]
@@ -540,7 +539,7 @@ def reward_cost(scope: Scope) -> list[dict]:
 		row_for(part.reward_type, part.pos_offer, part.side).held += int(part.held)
 	for row in rows.values():
 		row.cost = flt(row.discount) + flt(row.points_value)
-	side_order = {side: i for i, side in enumerate(REWARD_SIDES)}
+	side_order = {side: i for i, side in enumerate(rewards.REWARD_SIDES)}
 	return sorted(rows.values(), key=lambda r: (side_order.get(r.side, 9), r.reward_type, r.pos_offer or ""))
 
 
@@ -610,7 +609,7 @@ def _point_rewards(scope: Scope) -> list:
 			Sum(kept * Coalesce(program.conversion_factor, 0)).as_("points_value"),
 		)
 		.where(scope.company_criterion(lpe.company))
-		.where(lpe.rl_side.isin(REWARD_SIDES))
+		.where(lpe.rl_side.isin(rewards.REWARD_SIDES))
 		.where(Criterion.all(scope.date_criteria(lpe.posting_date)))
 		.where(lpe.loyalty_points > 0)
 		.groupby(lpe.rl_side)
@@ -720,7 +719,9 @@ def reward_cost_total(scope: Scope) -> float:
 def invoice_doctypes() -> tuple[str, ...]:
 	"""The sales doctypes this site has any rows of: a shop that never made a POS Invoice is not
 	asked about them (one row read per doctype)."""
-	return tuple(doctype for doctype in INVOICE_DOCTYPES if frappe.db.get_value(doctype, {}, "name"))
+	return tuple(
+		doctype for doctype in sale_rules.INVOICE_DOCTYPES if frappe.db.get_value(doctype, {}, "name")
+	)
 
 
 def _discounts(scope: Scope, group_by: tuple[str, ...] = (), *, by_referral: dict | None = None) -> list:
@@ -898,7 +899,7 @@ def _referral_points(scope: Scope, code_campaigns: dict) -> list:
 		.select(Sum(lpe.loyalty_points * Coalesce(program.conversion_factor, 0)).as_("points_value"))
 		.where(_referral_criteria(referral, scope))
 		.where(_campaign_criterion(referral, scope, code_campaigns))
-		.where(scope.company_criterion(lpe.company) & lpe.rl_side.isin(REWARD_SIDES))
+		.where(scope.company_criterion(lpe.company) & lpe.rl_side.isin(rewards.REWARD_SIDES))
 	)
 	if scope.from_date:  # paid after the enrolment: lets the database start from the entries
 		query = query.where(lpe.posting_date >= scope.from_date)

@@ -26,8 +26,6 @@ from referral_loyalty.rules import sales as rules
 from referral_loyalty.services.ledger import referral_of_sale
 
 DOCTYPE = "Referral Sale Entry"
-INVOICE_DOCTYPES = ("Sales Invoice", "POS Invoice")
-REWARD_SIDES = (rewards.REFEREE, rewards.REFERRER, rewards.BONUS)
 COLUMNS = (
 	"entry_type",
 	"company",
@@ -102,7 +100,7 @@ def backfill(commit=None) -> int:
 	(a sale recorded already is left alone: runs twice, records once). ``commit``: called after
 	each sale. How many sales were recorded."""
 	recorded = 0
-	for invoice_type in INVOICE_DOCTYPES:
+	for invoice_type in rules.INVOICE_DOCTYPES:
 		for name in _unrecorded_sales(invoice_type):
 			invoice = frappe.get_doc(invoice_type, name)
 			record(invoice)
@@ -138,7 +136,7 @@ def _unrecorded_sales(invoice_type: str) -> list[str]:
 			(applied.parenttype == invoice_type)
 			& (applied.parentfield == "posa_coupons")
 			& (applied.applied == 1)
-			& coupon.rl_side.isin(REWARD_SIDES)
+			& coupon.rl_side.isin(rewards.REWARD_SIDES)
 			& submitted
 			& (invoice.is_return == 0)
 		)
@@ -193,7 +191,7 @@ def _reward_discounts(invoice) -> list[dict]:
 			referral.referral_code,
 			referral.enrolled_on,
 		)
-		.where(coupon.name.isin(list(dict.fromkeys(applied))) & coupon.rl_side.isin(REWARD_SIDES))
+		.where(coupon.name.isin(list(dict.fromkeys(applied))) & coupon.rl_side.isin(rewards.REWARD_SIDES))
 		.run(as_dict=True)
 	)
 	if not coupons:
