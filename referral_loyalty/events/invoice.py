@@ -19,7 +19,7 @@ def on_submit(doc, method=None):
 			qualification.on_sale(doc)
 			redemption.on_sale(doc)
 	finally:
-		doc.flags.pop("rl_referral", None)  # the referral as it was at this submission only
+		sales.forget_reads(doc)
 
 
 def before_cancel(doc, method=None):
@@ -30,7 +30,10 @@ def before_cancel(doc, method=None):
 def on_cancel(doc, method=None):
 	if doc.get("is_consolidated"):
 		return
-	reversal.on_cancel(doc)
-	if not doc.get("is_return"):
-		redemption.on_cancel(doc)
-	sales.forget(doc)
+	try:
+		reversal.on_cancel(doc)
+		if not doc.get("is_return"):
+			redemption.on_cancel(doc)
+		sales.forget(doc)
+	finally:
+		sales.forget_reads(doc)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import frappe
 from frappe import _
+from frappe.query_builder import DocType
 from frappe.utils import add_days, getdate, today
 
 from referral_loyalty.exceptions import WithdrawnCoupon
-from referral_loyalty.rules import codes
+from referral_loyalty.rules import codes, rewards
 
 
 def coupon_name(referral: str, side: str) -> str:
@@ -64,6 +65,46 @@ def issue(
 	coupon.flags.rl_service = True  # reward coupons are issued here only (see overrides/pos_coupon.py)
 	coupon.insert(ignore_permissions=True)
 	return frappe._dict(name=coupon.name, coupon_code=coupon.coupon_code)
+
+
+def rewards_on(invoice) -> list[frappe._dict]:
+	"""The reward coupons applied on a sale, with their offer's type and their referral's period,
+	code and enrolment day: read once for all of the sale's hooks (``invoice.flags``)."""
+	if REWARDS_FLAG not in invoice.flags:
+		invoice.flags[REWARDS_FLAG] = _rewards_applied(invoice)
+	return invoice.flags[REWARDS_FLAG]
+
+
+REWARDS_FLAG = "rl_reward_coupons"
+
+
+def _rewards_applied(invoice) -> list[frappe._dict]:
+	applied = [row.coupon for row in invoice.get("posa_coupons") or [] if row.get("applied") and row.coupon]
+	if not applied:
+		return []
+	coupon, offer, referral = DocType("POS Coupon"), DocType("POS Offer"), DocType("Referral")
+	return (
+		frappe.qb.from_(coupon)
+		.left_join(offer)
+		.on(offer.name == coupon.pos_offer)
+		.left_join(referral)
+		.on(referral.name == coupon.rl_referral)
+		.select(
+			coupon.name,
+			coupon.company,
+			coupon.pos_offer,
+			coupon.rl_side,
+			coupon.creation,
+			coupon.rl_referral.as_("referral"),
+			offer.offer.as_("offer_kind"),
+			referral.referral_period,
+			referral.referral_code,
+			referral.enrolled_on,
+		)
+		.where(coupon.name.isin(list(dict.fromkeys(applied))) & coupon.rl_side.isin(rewards.REWARD_SIDES))
+		.orderby(coupon.name)
+		.run(as_dict=True)
+	)
 
 
 def is_redeemed(coupon: str) -> bool:

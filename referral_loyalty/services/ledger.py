@@ -54,6 +54,11 @@ def referral_of_referee(customer: str):
 
 def referral_of_sale(invoice):
 	"""``referral_of_referee`` of a sale's customer, read once for all of the sale's hooks."""
-	if "rl_referral" not in invoice.flags:
-		invoice.flags.rl_referral = referral_of_referee(invoice.customer) if invoice.get("customer") else None
-	return invoice.flags.rl_referral
+	if REFERRAL_FLAG not in invoice.flags:
+		invoice.flags[REFERRAL_FLAG] = (
+			referral_of_referee(invoice.customer) if invoice.get("customer") else None
+		)
+	return invoice.flags[REFERRAL_FLAG]
+
+
+REFERRAL_FLAG = "rl_referral"

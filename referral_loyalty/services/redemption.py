@@ -18,6 +18,7 @@ from frappe.query_builder.functions import Coalesce
 from frappe.utils import add_days, now_datetime
 
 from referral_loyalty.rules import eligibility, rewards
+from referral_loyalty.services import coupons as reward_coupons
 
 SIDES = (rewards.REFERRER, rewards.BONUS)
 
@@ -46,16 +47,7 @@ def on_cancel(invoice) -> None:
 
 def _used_on(invoice) -> tuple[list[str], list[str]]:
 	"""Reward coupons (referrer or bonus) applied on the sale, and reward point entries it spent."""
-	applied = [row.coupon for row in invoice.get("posa_coupons") or [] if row.get("applied") and row.coupon]
-	coupons = []
-	if applied:
-		coupon = DocType("POS Coupon")
-		coupons = (
-			frappe.qb.from_(coupon)
-			.select(coupon.name)
-			.where(coupon.name.isin(applied) & coupon.rl_side.isin(SIDES))
-			.run(pluck=True)
-		)
+	coupons = [row.name for row in reward_coupons.rewards_on(invoice) if row.rl_side in SIDES]
 	entries = []
 	if invoice.get("redeem_loyalty_points"):
 		spend, reward = DocType("Loyalty Point Entry"), DocType("Loyalty Point Entry").as_("reward")

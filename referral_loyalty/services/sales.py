@@ -23,7 +23,8 @@ from referral_loyalty.referral_loyalty.doctype.referral_sale_entry.referral_sale
 )
 from referral_loyalty.rules import rewards
 from referral_loyalty.rules import sales as rules
-from referral_loyalty.services.ledger import referral_of_sale
+from referral_loyalty.services import coupons as reward_coupons
+from referral_loyalty.services import ledger
 
 DOCTYPE = "Referral Sale Entry"
 COLUMNS = (
@@ -55,7 +56,7 @@ NUMBERS = ("days_after_enrolment", "net_sales", "gross_profit", "discount", "sal
 def record(invoice) -> None:
 	"""A sale or return just submitted: its rows of the ledger (none for most sales)."""
 	entries = []
-	referral = referral_of_sale(invoice)
+	referral = ledger.referral_of_sale(invoice)
 	if referral and referral.company == invoice.company and referral.enrolled_on:
 		days = (getdate(invoice.posting_date) - getdate(referral.enrolled_on)).days
 		if days >= 0:
@@ -75,6 +76,13 @@ def record(invoice) -> None:
 		entries += _reward_discounts(invoice)
 	if entries:
 		_insert(entries)
+
+
+def forget_reads(invoice) -> None:
+	"""What the sale's hooks read once for all of them (its referral, its reward coupons), as it
+	was at this submission or cancellation only."""
+	invoice.flags.pop(ledger.REFERRAL_FLAG, None)
+	invoice.flags.pop(reward_coupons.REWARDS_FLAG, None)
 
 
 def follow_period(referral: str, period: str) -> None:
@@ -104,7 +112,7 @@ def backfill(commit=None) -> int:
 		for name in _unrecorded_sales(invoice_type):
 			invoice = frappe.get_doc(invoice_type, name)
 			record(invoice)
-			invoice.flags.pop("rl_referral", None)
+			forget_reads(invoice)
 			recorded += 1
 			if commit:
 				commit()
@@ -169,31 +177,7 @@ def lines_of(invoice) -> list[rules.Line]:
 
 
 def _reward_discounts(invoice) -> list[dict]:
-	applied = [row.coupon for row in invoice.get("posa_coupons") or [] if row.get("applied") and row.coupon]
-	if not applied:
-		return []
-	coupon, offer, referral = DocType("POS Coupon"), DocType("POS Offer"), DocType("Referral")
-	coupons = (
-		frappe.qb.from_(coupon)
-		.left_join(offer)
-		.on(offer.name == coupon.pos_offer)
-		.left_join(referral)
-		.on(referral.name == coupon.rl_referral)
-		.select(
-			coupon.name,
-			coupon.company,
-			coupon.pos_offer,
-			coupon.rl_side,
-			coupon.creation,
-			coupon.rl_referral.as_("referral"),
-			offer.offer.as_("offer_kind"),
-			referral.referral_period,
-			referral.referral_code,
-			referral.enrolled_on,
-		)
-		.where(coupon.name.isin(list(dict.fromkeys(applied))) & coupon.rl_side.isin(rewards.REWARD_SIDES))
-		.run(as_dict=True)
-	)
+	coupons = reward_coupons.rewards_on(invoice)
 	if not coupons:
 		return []
 	lines = lines_of(invoice)
@@ -207,7 +191,7 @@ def _reward_discounts(invoice) -> list[dict]:
 		for row in invoice.get("posa_offers") or []
 	]
 	entries, counted = [], set()
-	for row in sorted(coupons, key=lambda row: row.name):
+	for row in coupons:
 		reward = (row.pos_offer, row.rl_side)
 		entries.append(
 			_entry(
