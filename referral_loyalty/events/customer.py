@@ -9,7 +9,11 @@ from referral_loyalty.services import enrolment
 
 def before_validate(doc, method=None):
 	"""Runs before POS Awesome's own validate: what was typed becomes the stored canonical code,
-	or a clear error (nothing is saved)."""
+	or a clear error (nothing is saved). A new customer who brings a code is written with the link
+	to the referral its insert creates (named here), not updated again after it."""
+	if doc.is_new():
+		# only the programme links a customer to a referral and a referrer
+		doc.rl_referral = doc.rl_referred_by = None
 	if not doc.get("posa_referral_code"):
 		return
 	if not doc.is_new() and not doc.has_value_changed("posa_referral_code"):
@@ -22,6 +26,10 @@ def before_validate(doc, method=None):
 	doc.flags.rl_code = code  # enrolment uses this row instead of looking it up again
 	if not company:
 		doc.posa_referral_company = code.company
+	if doc.is_new():
+		# set after the links were checked: the referral is inserted with this name after the customer
+		doc.rl_referral = enrolment.new_referral_name()
+		doc.rl_referred_by = code.customer
 
 
 def after_insert(doc, method=None):
@@ -50,6 +58,7 @@ def _enrol(doc, new_customer: bool = False):
 		pos_profile=frappe.flags.rl_pos_profile,
 		code=doc.flags.rl_code,
 		new_customer=new_customer,
+		name=doc.rl_referral if new_customer else None,
 	)
 	doc.rl_referral = doc.rl_referral or result.referral
 	frappe.flags.rl_last_enrolment = result

@@ -84,6 +84,7 @@ def enrol(
 	code=None,
 	new_customer: bool = False,
 	linked: bool = False,
+	name: str | None = None,
 ) -> EnrolmentResult:
 	"""Enrol ``customer`` (a Customer document) with the code it brought. Safe to call again:
 	the referee already having a Referral returns that one.
@@ -92,7 +93,8 @@ def enrol(
 	request (not looked up again). ``new_customer``: called right after the customer's insert, so
 	it has no invoice and no reward yet (those two checks are skipped). ``linked``: a manager links
 	the customer to a referrer after the fact (their purchases since they were created count for
-	the referral instead of making them an existing customer)."""
+	the referral instead of making them an existing customer). ``name``: the referral's name, which
+	the new customer was written with (``rl_referral``, ``rl_referred_by``) in its own insert."""
 	if not code or code.referral_code != raw_code:
 		code = resolve_code(raw_code, customer.get("posa_referral_company") or None)
 	lock_code(code.name)
@@ -184,7 +186,7 @@ def enrol(
 		referral.qualify_by = qualify_by(enrolled_on, period.qualify_within_days or 0)
 		referral.min_purchase_amount = flt(period.min_purchase_amount)
 	# named now, so the referee's reward links to it and the referral is written once, with it
-	referral.name = frappe.generate_hash(length=10)
+	referral.name = name or new_referral_name()
 	referral.flags.name_set = True
 	coupon = None
 	if status != eligibility.REJECTED:
@@ -211,12 +213,13 @@ def enrol(
 	# Profile by POS Awesome's create_customer): no need to read each one again to validate it
 	referral.flags.ignore_links = True
 	ledger.insert(referral)
-	frappe.db.set_value(
-		"Customer",
-		customer.name,
-		{"rl_referral": referral.name, "rl_referred_by": code.customer},
-		update_modified=False,
-	)
+	if not name:
+		frappe.db.set_value(
+			"Customer",
+			customer.name,
+			{"rl_referral": referral.name, "rl_referred_by": code.customer},
+			update_modified=False,
+		)
 	if status != eligibility.REJECTED and not code.get("rl_first_referral_on"):
 		record_first_referral(code.name, enrolled_on)  # once per code: not on the till's every enrolment
 	if status != eligibility.REJECTED and period and period.qualification == rewards.ON_ENROLMENT:
@@ -229,6 +232,10 @@ def enrol(
 		coupon_code=coupon.coupon_code if coupon else None,
 		points_entry=referral.get("referee_points_entry"),
 	)
+
+
+def new_referral_name() -> str:
+	return frappe.generate_hash(length=10)
 
 
 def _referee_may_be_rewarded(period, referee: str) -> bool:

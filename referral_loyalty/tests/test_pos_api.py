@@ -72,6 +72,14 @@ class TestPOSCreateCustomer(ReferralTestCase):
 		self.assertEqual(frappe.db.count("Referral", {"referee": first["name"]}), 1)
 		self.assertEqual(referral_of(first["name"]).source, "POS")
 		self.assertEqual(referral_of(first["name"]).pos_profile, POS_PROFILE)
+		# the customer was written with its referral and referrer (and the till was told them)
+		self.assertEqual(
+			(first["rl_referral"], first["rl_referred_by"]), (outcome["referral"], self.referrer.name)
+		)
+		self.assertEqual(
+			frappe.db.get_value("Customer", first["name"], ["rl_referral", "rl_referred_by"]),
+			(outcome["referral"], self.referrer.name),
+		)
 		# the profile's flag gave the new customer a code of their own at once
 		self.assertTrue(frappe.db.get_value("Referral Code", {"customer": first["name"], "company": COMPANY}))
 		# only our one coupon: POS Awesome's double-coupon path did not fire
@@ -107,6 +115,19 @@ class TestPOSCreateCustomer(ReferralTestCase):
 		out = self.create("RL Same Phone", self.code.referral_code, "555-000-1111")
 		self.assertEqual(out["rl_referral_outcome"]["reason"], "DUPLICATE_IDENTITY")
 		self.assertIn("mobile", out["rl_referral_outcome"]["message"])
+
+	def test_only_the_programme_links_a_customer_to_a_referral(self):
+		other_referrer, other_code = make_referrer(mobile="5550003333")
+		someone_elses = referral_of(make_customer(code=other_code.referral_code).name)
+		forged = {"rl_referral": someone_elses.name, "rl_referred_by": other_referrer.name}
+		plain = make_customer(**forged)  # e.g. an import or POST /api/resource/Customer with them
+		self.assertEqual(frappe.db.get_value("Customer", plain.name, list(forged)), (None, None))
+		referee = make_customer(code=self.code.referral_code, mobile="5550004444", **forged)
+		self.assertEqual(
+			frappe.db.get_value("Customer", referee.name, list(forged)),
+			(referral_of(referee.name).name, self.referrer.name),
+		)
+		self.assertEqual(referral_of(referee.name).referrer, self.referrer.name)
 
 	def test_unknown_code_saves_nothing(self):
 		frappe.set_user(CASHIER)

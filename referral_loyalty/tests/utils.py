@@ -136,7 +136,9 @@ def make_period(from_date, to_date, company: str = COMPANY, **kw):
 	return frappe.get_doc(values).insert(ignore_permissions=True)
 
 
-def make_customer(name: str | None = None, code: str | None = None, mobile=None, email=None, company=COMPANY):
+def make_customer(
+	name: str | None = None, code: str | None = None, mobile=None, email=None, company=COMPANY, **fields
+):
 	doc = frappe.get_doc(
 		{
 			"doctype": "Customer",
@@ -149,6 +151,7 @@ def make_customer(name: str | None = None, code: str | None = None, mobile=None,
 			"email_id": email,
 			"posa_referral_code": code,
 			"posa_referral_company": company if code else None,
+			**fields,
 		}
 	)
 	doc.insert(ignore_permissions=True)
