@@ -729,7 +729,7 @@ def load(referrals: int) -> dict:
 	import frappe
 	from frappe.utils import getdate, today
 
-	from referral_loyalty.services.periods import period_on
+	from referral_loyalty.services.periods import forget_periods, period_on
 
 	started = time.monotonic()
 	current = period_on(shop.COMPANY, today())
@@ -770,6 +770,7 @@ def load(referrals: int) -> dict:
 	)
 	# a command-line loader owns its transactions
 	frappe.db.commit()  # nosemgrep
+	forget_periods()  # written in bulk, behind the documents' back
 
 	added = {"referrers": 0, "referrals": 0, "coupons": 0}
 	have = count_prefixed("Referral Code", f"{PREFIX}K-")

@@ -303,7 +303,8 @@ def _no_velocity_review(period: str) -> None:
 	import frappe
 
 	if frappe.get_meta("Referral Period").has_field("review_enrolments_per_day"):
-		frappe.db.set_value("Referral Period", period, "review_enrolments_per_day", 0)
+		# through the document, so that what the site cached of the period goes too
+		frappe.get_doc("Referral Period", period).db_set("review_enrolments_per_day", 0)
 
 
 def _ensure_open_shift() -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 import frappe
+import redis
 from frappe.query_builder import DocType
 from frappe.utils import getdate
 
@@ -40,9 +43,50 @@ def span_of(row) -> PeriodSpan:
 	return PeriodSpan(row.name, row.company, getdate(row.from_date), getdate(row.to_date), bool(row.enabled))
 
 
+PERIOD_ON_CACHE = "referral_loyalty:period_on"
+PERIOD_ON_CACHE_SECONDS = 600
+
+
 def period_on(company: str, day):
-	"""The enabled period of the company active on ``day`` (a row with PERIOD_FIELDS), or None."""
+	"""The enabled period of the company active on ``day`` (a row with PERIOD_FIELDS), or None.
+
+	Every enrolment and every crediting asks this, so the answer per (company, day) is kept in the
+	site's cache for every process; any write of a period drops it (``periods_changed``), and it
+	lasts at most ``PERIOD_ON_CACHE_SECONDS`` in any case. A transaction that wrote a period reads
+	the database itself until it ends (what it sees is not committed yet)."""
 	day = getdate(day)
+	if frappe.flags.rl_periods_written:
+		return _period_on(company, day)
+	key = f"{company}|{day.isoformat()}"
+	found = frappe.cache.hget(PERIOD_ON_CACHE, key)
+	if found is None:
+		found = _period_on(company, day) or {}
+		frappe.cache.hset(PERIOD_ON_CACHE, key, found)
+		with suppress(redis.exceptions.ConnectionError):  # as frappe.cache's own calls: no cache, no error
+			frappe.cache.expire(frappe.cache.make_key(PERIOD_ON_CACHE), PERIOD_ON_CACHE_SECONDS)
+	return frappe._dict(found) if found else None
+
+
+def forget_periods() -> None:
+	"""Drop what the site's cache holds of the periods (also after a write behind their back)."""
+	frappe.cache.delete_value(PERIOD_ON_CACHE)
+
+
+def periods_changed() -> None:
+	"""A period was written: drop the cached answers now and again when this transaction commits or
+	rolls back, so that no process keeps what it read in between."""
+	frappe.flags.rl_periods_written = True
+	forget_periods()
+	frappe.db.after_commit.add(_transaction_ended)
+	frappe.db.after_rollback.add(_transaction_ended)
+
+
+def _transaction_ended() -> None:
+	frappe.flags.rl_periods_written = False
+	forget_periods()
+
+
+def _period_on(company: str, day):
 	period = DocType("Referral Period")
 	rows = (  # a system read on the (company, from_date) index, without get_all's permission layer
 		frappe.qb.from_(period)

@@ -126,9 +126,26 @@ def release(on_date: str) -> dict:
 	return {"ok": True, "counts": counts}
 
 
+def find_period(company: str, day: str) -> dict:
+	"""The period running on ``day``, as an enrolment or a crediting of this process reads it."""
+	from referral_loyalty.services.periods import period_on
+
+	period = period_on(company, day)
+	return {"ok": True, "period": period.name if period else None}
+
+
 ACTIONS = {
 	f.__name__: f
-	for f in (submit_invoice, sweep, hold_code_lock, hold_referral_lock, issue_code, insert_code, release)
+	for f in (
+		submit_invoice,
+		sweep,
+		hold_code_lock,
+		hold_referral_lock,
+		issue_code,
+		insert_code,
+		release,
+		find_period,
+	)
 }
 
 

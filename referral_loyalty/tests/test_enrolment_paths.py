@@ -12,6 +12,7 @@ from referral_loyalty.rules import codes
 from referral_loyalty.tests.utils import (
 	COMPANY,
 	ReferralTestCase,
+	delete_periods,
 	ensure_shop,
 	make_customer,
 	make_period,
@@ -65,7 +66,7 @@ class TestDataImport(FrappeTestCase):
 		ensure_shop()
 		frappe.flags.rl_quiet = True
 		today = frappe.utils.today()
-		frappe.db.delete("Referral Period", {"company": COMPANY})
+		delete_periods({"company": COMPANY})
 		self.period = make_period(today, today, title="Import day")
 		self.referrer, self.code = make_referrer()
 		frappe.db.commit()  # nosemgrep
@@ -81,7 +82,7 @@ class TestDataImport(FrappeTestCase):
 		frappe.db.delete("POS Coupon", {"rl_referral": ("in", referrals)})
 		frappe.db.delete("Referral", {"name": ("in", referrals)})
 		frappe.db.delete("Referral Code", {"customer": ("in", customers)})
-		frappe.db.delete("Referral Period", {"name": self.period.name})
+		delete_periods({"name": self.period.name})
 		frappe.db.delete("Dynamic Link", {"link_doctype": "Customer", "link_name": ("in", customers)})
 		frappe.db.delete("Customer", {"name": ("in", customers)})
 		frappe.db.commit()  # nosemgrep

@@ -7,9 +7,11 @@ import time
 from typing import ClassVar
 
 import frappe
+from frappe.utils import add_days, today
 
+from referral_loyalty.services.periods import PERIOD_ON_CACHE, forget_periods, period_on
 from referral_loyalty.tests import processes
-from referral_loyalty.tests.utils import ProcessTestCase
+from referral_loyalty.tests.utils import COMPANY, ProcessTestCase, make_period
 
 
 class FaultTestCase(ProcessTestCase):
@@ -178,8 +180,6 @@ class TestSweepRacesTill(FaultTestCase):
 
 class TestRedemptionNeverWaits(FaultTestCase):
 	def test_a_reward_used_while_its_referral_is_locked_neither_waits_nor_fails_the_sale(self):
-		from frappe.utils import today
-
 		from referral_loyalty.services import redemption
 		from referral_loyalty.tests.test_reports import redeem_grand_total
 
@@ -212,3 +212,57 @@ class TestRedemptionNeverWaits(FaultTestCase):
 			for child in ("POS Coupon Detail", "POS Offer Detail"):
 				frappe.db.delete(child, {"parent": sale.name})
 			frappe.db.commit()  # nosemgrep
+
+
+class TestPeriodsAcrossProcesses(ProcessTestCase):
+	"""The running period is cached for every process (services/periods.py): a change reaches
+	the other processes with its commit, and nothing uncommitted is ever served to them."""
+
+	period_kwargs: ClassVar[dict] = {"title": "Cached"}
+
+	def ask(self, day=None) -> str | None:
+		"""What another process (a till) finds running on ``day`` (today)."""
+		out = processes.result(processes.spawn("find_period", company=COMPANY, day=day or today()))
+		self.assertTrue(out["ok"], out)
+		return out["period"]
+
+	def cached(self) -> bool:
+		return bool(frappe.cache.hkeys(PERIOD_ON_CACHE))
+
+	def test_a_period_change_reaches_the_other_processes_with_its_commit(self):
+		self.assertEqual(self.ask(), self.period.name)
+		self.assertTrue(self.cached(), "the answer was not kept for the next process")
+
+		period = frappe.get_doc("Referral Period", self.period.name)
+		period.enabled = 0
+		period.save()
+		self.assertFalse(self.cached())
+		# before the commit the others still see the period enabled, and may cache that meanwhile
+		self.assertEqual(self.ask(), self.period.name)
+		self.assertIsNone(period_on(COMPANY, today()), "the writer must see its own change")
+		frappe.db.commit()  # nosemgrep
+		self.assertIsNone(self.ask(), "a disabled period was still served after its commit")
+
+		period.reload()
+		period.enabled = 1
+		period.save()
+		self.assertEqual(period_on(COMPANY, today()).name, self.period.name)  # read, never cached
+		self.assertIsNone(self.ask(), "an uncommitted period was served to another process")
+		frappe.db.rollback()
+		self.assertIsNone(self.ask())
+		forget_periods()
+		self.assertIsNone(period_on(COMPANY, today()))
+		self.assertTrue(self.cached(), "after its rollback the writer still read past the cache")
+
+		period.reload()
+		period.db_set("enabled", 1)  # a direct write of a field counts too
+		frappe.db.commit()  # nosemgrep
+		self.assertEqual(self.ask(), self.period.name)
+
+		tomorrow = add_days(today(), 1)
+		later = make_period(tomorrow, tomorrow, title="Cached tomorrow")
+		frappe.db.commit()  # nosemgrep
+		self.assertEqual(self.ask(tomorrow), later.name)
+		frappe.delete_doc("Referral Period", later.name)
+		frappe.db.commit()  # nosemgrep
+		self.assertIsNone(self.ask(tomorrow), "a deleted period was still served")

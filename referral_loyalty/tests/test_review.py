@@ -9,6 +9,7 @@ from referral_loyalty.services import review
 from referral_loyalty.tests.utils import (
 	COMPANY,
 	ReferralTestCase,
+	delete_periods,
 	make_customer,
 	make_invoice,
 	make_period,
@@ -71,7 +72,7 @@ class TestSignals(ReviewTestCase):
 		).insert(ignore_permissions=True)
 		review.clear_staff_contacts()
 		for policy, status in (("Review", "Under Review"), ("Reject", "Rejected"), ("Allow", "Pending")):
-			frappe.db.delete("Referral Period", {"company": COMPANY})
+			delete_periods({"company": COMPANY})
 			make_period(*MARCH, employee_referrals=policy)
 			_referrer, code = make_referrer()
 			referee = self.enrol(code, mobile="(415) 555-0199")  # the employee, typed another way
@@ -80,7 +81,7 @@ class TestSignals(ReviewTestCase):
 			if policy != "Allow":
 				self.assertEqual(referral.reason, "EMPLOYEE_REFERRAL")
 		# a Desk user's e-mail counts too
-		frappe.db.delete("Referral Period", {"company": COMPANY})
+		delete_periods({"company": COMPANY})
 		make_period(*MARCH)
 		staff_user = ensure_user("rl-desk-staff@example.com", "Sales User")
 		referee = self.enrol(code, email=staff_user)

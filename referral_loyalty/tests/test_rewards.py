@@ -241,7 +241,7 @@ class TestMilestones(RewardTestCase):
 		self.assertEqual(frappe.db.count("Referral Bonus", {"referrer": self.referrer.name}), 2)
 
 	def test_a_bonus_reached_during_a_hold_waits_with_the_referral(self):
-		frappe.db.set_value("Referral Period", self.period.name, "reward_hold_days", 10)
+		self.period.db_set("reward_hold_days", 10)
 		referees = [self.enrol() for _ in range(2)]
 		for referee in referees:
 			self.buy(referee, 100, "2026-03-06")

@@ -14,6 +14,7 @@ from referral_loyalty.tests.utils import (
 	REFERRER_OFFER,
 	ReferralTestCase,
 	ReferrerTestCase,
+	delete_periods,
 	make_customer,
 	make_invoice,
 	make_period,
@@ -293,7 +294,7 @@ class TestOwnOffers(CreditTestCase):
 		self.assertEqual(frappe.db.get_value("POS Coupon", coupon, "pos_offer"), INFLUENCER_OFFER)
 
 	def test_with_no_period_running_a_codes_own_offers_still_reward(self):
-		frappe.db.delete("Referral Period", {"company": COMPANY})
+		delete_periods({"company": COMPANY})
 		self.code.customer_offer = INFLUENCER_OFFER
 		self.code.save()
 		referee = self.enrol()

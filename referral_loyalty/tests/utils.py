@@ -11,6 +11,7 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, getdate, today
 
 from referral_loyalty import demo
+from referral_loyalty.services.periods import forget_periods
 
 COMPANY = "RL Test Shop"
 ABBR = "RLTS"
@@ -70,6 +71,12 @@ def ensure_shop() -> None:
 	frappe.db.commit()  # nosemgrep
 
 
+def delete_periods(filters: dict) -> None:
+	"""Delete periods behind the documents' back (test set-up), and what the site cached of them."""
+	frappe.db.delete("Referral Period", filters)
+	forget_periods()
+
+
 class ReferralTestCase(FrappeTestCase):
 	"""Each test runs inside a savepoint that is rolled back afterwards."""
 
@@ -83,7 +90,7 @@ class ReferralTestCase(FrappeTestCase):
 		frappe.flags.rl_quiet = True
 		frappe.flags.rl_inline = True  # no commit ever happens in a site test: run after-commit work at once
 		frappe.db.savepoint("rl_test")
-		frappe.db.delete("Referral Period", {"company": ("in", (COMPANY, OTHER_COMPANY))})
+		delete_periods({"company": ("in", (COMPANY, OTHER_COMPANY))})
 
 	def on(self, day):
 		"""Run as on ``day`` (the clock ticks, so modified timestamps stay distinct)."""
@@ -92,6 +99,7 @@ class ReferralTestCase(FrappeTestCase):
 	def tearDown(self):
 		frappe.set_user("Administrator")
 		frappe.db.rollback(save_point="rl_test")
+		forget_periods()  # the periods of the test are gone (a savepoint's rollback runs no callbacks)
 		frappe.flags.rl_quiet = False
 		frappe.flags.rl_inline = False
 
@@ -269,7 +277,7 @@ class ProcessTestCase(FrappeTestCase):
 		ensure_shop()
 		frappe.flags.rl_quiet = True
 		frappe.flags.rl_inline = False
-		frappe.db.delete("Referral Period", {"company": COMPANY})
+		delete_periods({"company": COMPANY})
 		self.period = make_period(today(), today(), **{"min_purchase_amount": 10, **self.period_kwargs})
 		self.referrer, self.code = make_referrer()
 		self.referees = self.make_referees()
@@ -302,6 +310,7 @@ class ProcessTestCase(FrappeTestCase):
 			frappe.db.delete(doctype, filters)
 		# undo the committed set-up
 		frappe.db.commit()  # nosemgrep
+		forget_periods()
 		frappe.flags.rl_quiet = False
 
 	def make_referees(self) -> list:

@@ -11,10 +11,16 @@ from referral_loyalty.rules import rewards
 from referral_loyalty.rules.periods import first_overlap
 from referral_loyalty.services import points
 from referral_loyalty.services.offers import validate_reward_offer
-from referral_loyalty.services.periods import PERIOD_FIELDS, span_of
+from referral_loyalty.services.periods import PERIOD_FIELDS, periods_changed, span_of
 
 
 class ReferralPeriod(Document):
+	def on_change(self):
+		periods_changed()  # any write of a period: insert, save, db_set
+
+	def on_trash(self):
+		periods_changed()
+
 	def validate(self):
 		self.validate_dates()
 		self.validate_numbers()
