@@ -138,12 +138,13 @@ def forget_qualified() -> None:
 def _enqueue_qualified() -> None:
 	names, frappe.flags.rl_qualified = frappe.flags.rl_qualified or (), None
 	for name in names:
+		# once per referral: it qualifies once (a crediting that finds it credited does nothing), so
+		# no look-up for an earlier job first
 		frappe.enqueue(
 			"referral_loyalty.services.notifications.run_qualified",
 			queue="short",
 			referral=name,
 			job_id=f"referral_qualified::{name}",
-			deduplicate=True,
 		)
 
 
