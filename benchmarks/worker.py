@@ -56,6 +56,7 @@ def _fresh_state() -> None:
 	frappe = _frappe()
 	frappe.local.message_log = []
 	frappe.local.response = frappe._dict()
+	frappe.local.cache = {}  # what a request starts with: the site's cache is read from Redis again
 	frappe.flags.rl_last_enrolment = None
 
 
