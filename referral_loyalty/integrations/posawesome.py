@@ -49,22 +49,39 @@ def _profile_name(pos_profile_doc) -> str | None:
 	return pos_profile_doc.get("name") if isinstance(pos_profile_doc, dict) else None
 
 
-def _replayed_customer(customer_name, referral_code, mobile_no, email_id):
-	"""The customer an earlier call already created from the same dialog data, if any. The code
-	row found is kept for the customer's own validation in this request (one look-up, not two)."""
+def _typed_code(referral_code: str):
+	"""The code row for what the cashier typed (kept for the customer's own validation in this
+	request: one look-up, not two), or None when it is no code."""
 	try:
 		code = find_code(referral_code)
 	except frappe.ValidationError:
-		return None
-	if not code:
-		return None
-	frappe.flags.rl_typed_code = (referral_code, code)
+		return None  # the customer's validation says what is wrong with it
+	if code:
+		frappe.flags.rl_typed_code = (referral_code, code)
+	return code
+
+
+def _replayed_customer(customer_name, code, mobile_no, email_id):
+	"""The customer an earlier call already created from the same dialog data, if any."""
 	filters = {"customer_name": customer_name, "posa_referral_code": code.referral_code}
 	if mobile_no:
 		filters["mobile_no"] = mobile_no
 	if email_id:
 		filters["email_id"] = email_id
 	return frappe.db.get_value("Customer", filters, "name")
+
+
+def _allows_duplicate_names(pos_profile_doc) -> bool:
+	profile = _profile_name(pos_profile_doc)
+	return bool(
+		profile and frappe.get_cached_value("POS Profile", profile, "posa_allow_duplicate_customer_names")
+	)
+
+
+def _replay(customer: str):
+	frappe.flags.rl_typed_code = None
+	frappe.has_permission("Customer", "read", doc=customer, throw=True)
+	return _with_referral(frappe.get_doc("Customer", customer))
 
 
 @frappe.whitelist(methods=["POST"])
@@ -87,18 +104,22 @@ def create_customer(
 	city: str | None = None,
 	country: str | None = None,
 ):
-	"""POS Awesome's create_customer (same signature), enrolling through the referral rules once."""
+	"""POS Awesome's create_customer (same signature), enrolling through the referral rules once.
+
+	An offline till may send the same new customer twice: the second call gets the customer the
+	first one created. Where the profile refuses a second customer of the same name, POS Awesome's
+	own check finds it (nothing written yet) and only then is it looked up; where it allows one,
+	it is looked up first."""
 	frappe.flags.rl_typed_code = None
-	if method == "create" and referral_code:
-		replayed = _replayed_customer(customer_name, referral_code, mobile_no, email_id)
-		if replayed:
-			frappe.flags.rl_typed_code = None
-			frappe.has_permission("Customer", "read", doc=replayed, throw=True)
-			return _with_referral(frappe.get_doc("Customer", replayed))
+	code = _typed_code(referral_code) if method == "create" and referral_code else None
+	if code and _allows_duplicate_names(pos_profile_doc):
+		if replayed := _replayed_customer(customer_name, code, mobile_no, email_id):
+			return _replay(replayed)
 
 	frappe.flags.rl_source = "POS"
 	frappe.flags.rl_pos_profile = _profile_name(pos_profile_doc)
 	frappe.flags.rl_last_enrolment = None
+	writes = frappe.db.transaction_writes
 	try:
 		customer = posa_customers.create_customer(
 			customer_name=customer_name,
@@ -119,6 +140,16 @@ def create_customer(
 			city=city,
 			country=country,
 		)
+	except frappe.ValidationError:
+		replayed = (
+			code
+			and frappe.db.transaction_writes == writes  # refused before anything was written
+			and _replayed_customer(customer_name, code, mobile_no, email_id)
+		)
+		if not replayed:
+			raise
+		frappe.clear_messages()  # POS Awesome's "Customer already exists": it is the same one
+		return _replay(replayed)
 	finally:
 		frappe.flags.rl_source = None
 		frappe.flags.rl_pos_profile = None

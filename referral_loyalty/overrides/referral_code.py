@@ -73,7 +73,7 @@ class ReferralCode(POSAwesomeReferralCode):
 		frappe.throw(message, exc=DuplicateReferralCode, title=_("Duplicate Referral Code"))
 
 	def on_update(self):
-		if self.disabled:
+		if self.disabled or self.flags.rl_customer_shows_it:
 			return
 		customer = DocType("Customer")
 		(  # the customer shows this code unless it shows one already (one statement)

@@ -170,17 +170,29 @@ def code_of_customer(customer: str, company: str | None = None, companies: list[
 	return rows[0] if rows else None
 
 
-def issue_code(customer: str, company: str, campaign: str | None = None, holder=None) -> str:
+def new_code_name(customer: str) -> str:
+	"""A name for a customer's new Referral Code, in POS Awesome's form (customer-XXXXX)."""
+	return f"{customer.strip()}-{frappe.generate_hash(length=5).upper()}"
+
+
+def issue_code(
+	customer: str, company: str, campaign: str | None = None, holder=None, name: str | None = None
+) -> str:
 	"""The customer's code for the company, created when missing (safe to call again, and from
 	parallel requests: the database holds one enabled code per customer and company).
 	``holder``: the customer's document when the caller has it (its name and contacts are copied
-	onto the code instead of being fetched)."""
+	onto the code instead of being fetched). ``name``: the code's name, which the customer was
+	just inserted with (``rl_referral_code``) in this transaction: it has no code yet, so none is
+	looked for, and the customer shows this one already."""
 	filters = {"customer": customer, "company": company, "disabled": 0}
-	existing = frappe.db.get_value("Referral Code", filters)
-	if existing:
-		return existing
+	if not name:
+		existing = frappe.db.get_value("Referral Code", filters)
+		if existing:
+			return existing
 	for _attempt in range(3):
 		doc = frappe.new_doc("Referral Code")
+		doc.referral_name = name  # None: POS Awesome names it
+		doc.flags.rl_customer_shows_it = bool(name)
 		doc.customer = customer
 		doc.company = company
 		doc.campaign = campaign

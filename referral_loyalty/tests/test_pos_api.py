@@ -11,6 +11,7 @@ from referral_loyalty.rules import codes
 from referral_loyalty.tests.utils import (
 	COMPANY,
 	POS_PROFILE,
+	REFEREE_OFFER,
 	ReferralTestCase,
 	make_customer,
 	make_period,
@@ -80,8 +81,11 @@ class TestPOSCreateCustomer(ReferralTestCase):
 			frappe.db.get_value("Customer", first["name"], ["rl_referral", "rl_referred_by"]),
 			(outcome["referral"], self.referrer.name),
 		)
-		# the profile's flag gave the new customer a code of their own at once
-		self.assertTrue(frappe.db.get_value("Referral Code", {"customer": first["name"], "company": COMPANY}))
+		# the profile's flag gave the new customer a code of their own at once, which it shows
+		own = frappe.db.get_value("Referral Code", {"customer": first["name"], "company": COMPANY})
+		self.assertTrue(own)
+		self.assertEqual(first["rl_referral_code"], own)
+		self.assertEqual(frappe.db.get_value("Customer", first["name"], "rl_referral_code"), own)
 		# only our one coupon: POS Awesome's double-coupon path did not fire
 		self.assertEqual(frappe.db.count("POS Coupon", {"referral_code": self.code.name}), 1)
 
@@ -116,16 +120,49 @@ class TestPOSCreateCustomer(ReferralTestCase):
 		self.assertEqual(out["rl_referral_outcome"]["reason"], "DUPLICATE_IDENTITY")
 		self.assertIn("mobile", out["rl_referral_outcome"]["message"])
 
+	def test_a_replay_is_found_whether_the_profile_allows_a_second_customer_of_a_name_or_not(self):
+		for allowed in (0, 1):
+			frappe.db.set_value("POS Profile", POS_PROFILE, "posa_allow_duplicate_customer_names", allowed)
+			name = f"RL Replayed {allowed}"
+			frappe.set_user(CASHIER)
+			first = self.create(name, self.code.referral_code, f"555000666{allowed}")
+			frappe.clear_messages()  # as a new request starts
+			replay = self.create(name, self.code.referral_code, f"555000666{allowed}")
+			self.assertEqual(replay["name"], first["name"])
+			self.assertEqual(replay["rl_referral"], first["rl_referral"])
+			self.assertEqual(frappe.local.message_log, [], "the replay told the cashier of an error")
+			# the same name with another mobile is another person: a second customer, or POS
+			# Awesome's refusal
+			if allowed:
+				other = self.create(name, self.code.referral_code, "5550006669")
+				self.assertNotEqual(other["name"], first["name"])
+			else:
+				with self.assertRaises(frappe.ValidationError):
+					self.create(name, self.code.referral_code, "5550006669")
+			frappe.set_user("Administrator")
+			self.assertEqual(frappe.db.count("Customer", {"customer_name": name}), 1 + allowed)
+
+	def test_a_customer_whose_enrolment_failed_after_its_insert_is_no_replay(self):
+		# the welcome coupon cannot be issued: the insert is written, then the enrolment fails
+		frappe.db.set_value("POS Offer", REFEREE_OFFER, "disable", 1)
+		frappe.set_user(CASHIER)
+		with self.assertRaises(frappe.ValidationError):
+			self.create("RL Failed Enrolment", self.code.referral_code, "5550008888")
+
 	def test_only_the_programme_links_a_customer_to_a_referral(self):
 		other_referrer, other_code = make_referrer(mobile="5550003333")
 		someone_elses = referral_of(make_customer(code=other_code.referral_code).name)
-		forged = {"rl_referral": someone_elses.name, "rl_referred_by": other_referrer.name}
+		forged = {
+			"rl_referral": someone_elses.name,
+			"rl_referred_by": other_referrer.name,
+			"rl_referral_code": other_code.name,
+		}
 		plain = make_customer(**forged)  # e.g. an import or POST /api/resource/Customer with them
-		self.assertEqual(frappe.db.get_value("Customer", plain.name, list(forged)), (None, None))
+		self.assertEqual(frappe.db.get_value("Customer", plain.name, list(forged)), (None, None, None))
 		referee = make_customer(code=self.code.referral_code, mobile="5550004444", **forged)
 		self.assertEqual(
 			frappe.db.get_value("Customer", referee.name, list(forged)),
-			(referral_of(referee.name).name, self.referrer.name),
+			(referral_of(referee.name).name, self.referrer.name, None),
 		)
 		self.assertEqual(referral_of(referee.name).referrer, self.referrer.name)
 
