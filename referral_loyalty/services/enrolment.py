@@ -312,7 +312,7 @@ def link_referrer(customer_name: str, raw_code: str, note: str | None = None) ->
 		{"posa_referral_code": code.referral_code, "posa_referral_company": code.company},
 		update_modified=False,
 	)
-	referral = frappe.get_doc("Referral", result.referral)
+	referral = ledger.locked(result.referral)
 	review._record_decision(referral, note)
 	ledger.save(referral)
 	if eligibility.may_still_qualify(referral.status, referral.reason):

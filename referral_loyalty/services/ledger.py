@@ -5,6 +5,7 @@ insert, change or deletion (a Desk save, ``PUT /api/resource/Referral``, a Data 
 from __future__ import annotations
 
 import frappe
+from frappe.model import no_value_fields
 
 
 def insert(referral) -> None:
@@ -13,8 +14,27 @@ def insert(referral) -> None:
 
 
 def save(referral) -> None:
+	"""Write what a service changed on a referral it read with ``locked`` (under the row lock, so
+	nothing changed it meanwhile): one UPDATE of the changed fields and the modified stamp, then
+	what a save does after it — the referral's ``on_change`` (Notifications on a value change,
+	webhooks, other apps' hooks), its Version row, the realtime update. The controller validates
+	hand edits; a service's values come from the rules core."""
 	referral.flags.rl_service = True
-	referral.save(ignore_permissions=True)
+	before = referral.get_doc_before_save()
+	if before is None:
+		referral.load_doc_before_save()
+		before = referral.get_doc_before_save()
+	changes = {
+		df.fieldname: referral.get(df.fieldname)
+		for df in referral.meta.fields
+		if df.fieldtype not in no_value_fields and referral.has_value_changed(df.fieldname)
+	}
+	if not changes:
+		return
+	referral.db_set(changes, notify=True)
+	version = frappe.new_doc("Version")
+	if version.update_version_info(before, referral):
+		version.insert(ignore_permissions=True)
 
 
 def locked(name: str):

@@ -1,5 +1,7 @@
 """The referral engine on a real site: enrolment, qualification, caps, reversal, expiry."""
 
+import json
+
 import frappe
 
 from referral_loyalty.exceptions import InvalidReferralCode, PeriodOverlap
@@ -282,6 +284,42 @@ class TestQualification(ReferralTestCase):
 			("Qualified", inv.name, self.march.name),
 		)
 		self.assertEqual(str(referral.qualified_on), "2026-03-07")
+
+	def test_a_crediting_is_in_the_referrals_history_and_fires_value_change_notifications(self):
+		frappe.get_doc(
+			{
+				"doctype": "Notification",
+				"name": "RL Test Status Changed",
+				"subject": "Referral {{ doc.name }} is {{ doc.status }}",
+				"document_type": "Referral",
+				"event": "Value Change",
+				"value_changed": "status",
+				"channel": "System Notification",
+				"recipients": [{"receiver_by_role": "System Manager"}],
+				"enabled": 1,
+			}
+		).insert(ignore_permissions=True)
+		# after the test's rollback: the Desk's cache of the doctype's notifications
+		self.addCleanup(frappe.cache.hdel, "notifications", "Referral")
+		referee = self.enrol()
+		referral = referral_of(referee.name)
+		self.buy(referee, 100, "2026-03-06")
+		history = frappe.get_all(
+			"Version", {"ref_doctype": "Referral", "docname": referral.name}, pluck="data"
+		)
+		changed = [json.loads(data)["changed"] for data in history]
+		self.assertIn(["status", "Pending", "Qualified"], [c for rows in changed for c in rows])
+		self.assertTrue(
+			frappe.db.exists(
+				"Notification Log",
+				{
+					"document_type": "Referral",
+					"document_name": referral.name,
+					"subject": f"Referral {referral.name} is Qualified",
+				},
+			),
+			"the status change did not reach the shop's Value Change notification",
+		)
 
 	def test_minimum_is_net_of_discounts_before_tax(self):
 		referee = self.enrol()
