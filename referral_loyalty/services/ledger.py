@@ -34,6 +34,7 @@ def save(referral) -> None:
 	referral.db_set(changes, notify=True)
 	version = frappe.new_doc("Version")
 	if version.update_version_info(before, referral):
+		version.flags.ignore_links = True  # it names this referral, just written
 		version.insert(ignore_permissions=True)
 
 
