@@ -54,10 +54,9 @@ def prepare(auto_fetch: int = 1) -> str:
 	# Each run enrols two referees on the referrer's one code: runs repeated on a site the same day
 	# must not reach the review threshold (5 a day by default). This checks the cashier flow; the
 	# review queue is checked by the site tests (test_review).
-	frappe.db.set_value(
-		"Referral Period",
-		period,
-		{"review_enrolments_per_day": 0, "referee_reward_type": "Coupon", "referee_points": 0},
+	# through the document (not frappe.db.set_value): the served site's cache of the period goes too
+	frappe.get_doc("Referral Period", period).db_set(
+		{"review_enrolments_per_day": 0, "referee_reward_type": "Coupon", "referee_points": 0}
 	)
 	referrer = frappe.db.get_value("Customer", {"customer_name": "RL Browser Referrer"})
 	if not referrer:
@@ -255,16 +254,13 @@ def prepare_points() -> str:
 			}
 		).insert(ignore_permissions=True)
 	period = frappe.db.get_value("Referral Period", {"company": COMPANY, "enabled": 1})
-	frappe.db.set_value(
-		"Referral Period",
-		period,
+	frappe.get_doc("Referral Period", period).db_set(
 		{
 			"referee_reward_type": "Loyalty Points",
 			"referee_points": REFEREE_POINTS,
 			"loyalty_program": LOYALTY_PROGRAM,
-		},
+		}
 	)
-	frappe.clear_document_cache("Referral Period", period)
 	# the browser talks to the served site, which sees only committed data
 	frappe.db.commit()  # nosemgrep
 	return json.dumps({**shop, "points": REFEREE_POINTS, "points_value": REFEREE_POINTS * 0.5})
