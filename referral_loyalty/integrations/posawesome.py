@@ -158,7 +158,9 @@ def create_customer(
 
 
 def _with_referral(customer):
-	out = customer.as_dict()
+	"""The customer as POS Awesome's own call answers it (no empty fields), with the enrolment's
+	outcome for the cashier."""
+	out = customer.as_dict(no_nulls=True)
 	result = frappe.flags.rl_last_enrolment
 	if result is None and customer.get("rl_referral"):
 		row = frappe.db.get_value(
