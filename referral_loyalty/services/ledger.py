@@ -20,10 +20,8 @@ def save(referral) -> None:
 	webhooks, other apps' hooks), its Version row, the realtime update. The controller validates
 	hand edits; a service's values come from the rules core."""
 	referral.flags.rl_service = True
-	before = referral.get_doc_before_save()
-	if before is None:
-		referral.load_doc_before_save()
-		before = referral.get_doc_before_save()
+	if referral.get_doc_before_save() is None:
+		referral.load_doc_before_save()  # the copy ``locked`` read (see Referral.load_doc_before_save)
 	changes = {
 		df.fieldname: referral.get(df.fieldname)
 		for df in referral.meta.fields
@@ -33,7 +31,7 @@ def save(referral) -> None:
 		return
 	referral.db_set(changes, notify=True)
 	version = frappe.new_doc("Version")
-	if version.update_version_info(before, referral):
+	if version.update_version_info(referral.get_doc_before_save(), referral):
 		version.flags.ignore_links = True  # it names this referral, just written
 		version.insert(ignore_permissions=True)
 
