@@ -280,6 +280,17 @@ class _HookTimer:
 		return False
 
 
+def sales_update_frequency(value: str | None = None) -> dict:
+	"""ERPNext's Selling Settings "Sales Update Frequency in Company and Project": read, or set to
+	``value`` (committed). Returns the value it had."""
+	frappe = _frappe()
+	before = frappe.db.get_single_value("Selling Settings", "sales_update_frequency")
+	if value and value != before:
+		frappe.db.set_single_value("Selling Settings", "sales_update_frequency", value)
+		frappe.db.commit()  # nosemgrep
+	return {"before": before}
+
+
 def _explain(query: str) -> dict:
 	return plans.explain(query)
 
@@ -383,6 +394,7 @@ COMMANDS = {
 	"tally": tally,
 	"native_codes_one_by_one": native_codes_one_by_one,
 	"explain": explain,
+	"sales_update_frequency": sales_update_frequency,
 	"profile": profile,
 }
 

@@ -9,6 +9,7 @@ hook) would hand out both coupons at once, with no period, cap or fraud check.
 import frappe
 from frappe import _
 from posawesome.posawesome.doctype.pos_coupon.pos_coupon import POSCoupon as POSAwesomePOSCoupon
+from posawesome.posawesome.doctype.pos_coupon.pos_coupon import _optional_date
 
 from referral_loyalty.exceptions import LedgerLocked
 
@@ -21,9 +22,10 @@ class POSCoupon(POSAwesomePOSCoupon):
 		return None
 
 	def validate(self):
-		super().validate()
 		if self.flags.rl_service:
+			self._validate_reward()
 			return
+		super().validate()
 		if self.is_new():
 			if self.rl_referral or self.rl_side or self.rl_withdrawn:
 				frappe.throw(
@@ -41,6 +43,29 @@ class POSCoupon(POSAwesomePOSCoupon):
 					exc=LedgerLocked,
 					title=_("Not Allowed"),
 				)
+
+	def _validate_reward(self):
+		"""POS Awesome's checks of a coupon and its offer (its ``validate``, same messages), for a
+		reward coupon the programme issues, against the cached offer: a reward is issued at every
+		enrolment and qualifying sale, and the offer is read once per request, not once per coupon
+		(a change of the offer through its document, ``db_set`` or ``set_value`` drops the cache)."""
+		if self.coupon_type == "Gift Card":
+			self.maximum_use = 1
+			if not self.customer:
+				frappe.throw(_("Please select the customer."))
+		offer = frappe.get_cached_doc("POS Offer", self.pos_offer)
+		if self.company != offer.company:
+			frappe.throw(_("Please select the correct POS Offer with the same company."))
+		if not offer.coupon_based:
+			frappe.throw(_("Please select Coupon Code Based POS Offer."))
+		if offer.disable:
+			frappe.throw(_("POS Offer is disable."))
+		offer_from, offer_upto = _optional_date(offer.valid_from), _optional_date(offer.valid_upto)
+		valid_from, valid_upto = _optional_date(self.valid_from), _optional_date(self.valid_upto)
+		if offer_from and (not valid_from or offer_from > valid_from):
+			self.valid_from = offer_from
+		if offer_upto and (not valid_upto or offer_upto < valid_upto):
+			self.valid_upto = offer_upto
 
 	def on_trash(self):
 		if self.rl_referral and not self.flags.rl_service:

@@ -17,8 +17,8 @@ def save(referral) -> None:
 	"""Write what a service changed on a referral it read with ``locked`` (under the row lock, so
 	nothing changed it meanwhile): one UPDATE of the changed fields and the modified stamp, then
 	what a save does after it — the referral's ``on_change`` (Notifications on a value change,
-	webhooks, other apps' hooks), its Version row, the realtime update. The controller validates
-	hand edits; a service's values come from the rules core."""
+	webhooks, other apps' hooks), its Version row (the Desk's history), the realtime update. The
+	controller validates hand edits; a service's values come from the rules core."""
 	referral.flags.rl_service = True
 	if referral.get_doc_before_save() is None:
 		referral.load_doc_before_save()  # the copy ``locked`` read (see Referral.load_doc_before_save)
@@ -32,8 +32,9 @@ def save(referral) -> None:
 	referral.db_set(changes, notify=True)
 	version = frappe.new_doc("Version")
 	if version.update_version_info(referral.get_doc_before_save(), referral):
-		version.flags.ignore_links = True  # it names this referral, just written
-		version.insert(ignore_permissions=True)
+		# the ledger's history row, written as it is (a Version has nothing to validate: it names
+		# this referral, just written, and the diff frappe made of it)
+		version.db_insert()
 
 
 def locked(name: str):

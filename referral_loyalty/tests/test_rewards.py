@@ -1,6 +1,8 @@
 """Rewards beyond one coupon: loyalty points ERPNext counts and redeems, the hold through the
 return window, and milestone bonuses."""
 
+import re
+
 import frappe
 from frappe.utils import add_days
 
@@ -8,6 +10,8 @@ from referral_loyalty.services import points, release
 from referral_loyalty.tests.utils import (
 	COMPANY,
 	LOYALTY_PROGRAM,
+	OTHER_COMPANY,
+	REFEREE_OFFER,
 	REFERRER_OFFER,
 	ReferrerTestCase,
 	ensure_loyalty_program,
@@ -313,3 +317,38 @@ class TestTillShowsRewards(RewardTestCase):
 		with self.on("2026-03-05"):
 			check = referrals.check_code(self.code.referral_code, COMPANY)
 		self.assertTrue(check["new_customer_gets"].startswith("The new customer gets a welcome coupon"))
+
+
+class TestRewardCouponsFollowTheirOffer(ReferrerTestCase):
+	"""A reward coupon is checked against its offer as the offer is now (POS Awesome's checks, read
+	from the cached offer): a change of the offer reaches the next coupon issued."""
+
+	def setUp(self):
+		super().setUp()
+		make_period(*MARCH)
+		self.enrol()  # the offer is read, and cached, once
+		self.addCleanup(frappe.clear_document_cache, "POS Offer", REFEREE_OFFER)
+
+	def test_the_coupon_ends_when_its_offer_ends(self):
+		frappe.get_doc("POS Offer", REFEREE_OFFER).db_set("valid_upto", "2026-03-20")
+		referee = self.enrol("2026-03-06")
+		referral = referral_of(referee.name)
+		self.assertEqual(str(referral.qualify_by), "2026-04-05")
+		self.assertEqual(
+			str(frappe.db.get_value("POS Coupon", referral.referee_coupon, "valid_upto")), "2026-03-20"
+		)
+
+	def test_an_offer_changed_since_is_refused_with_pos_awesomes_message(self):
+		for field, value, message in (
+			("disable", 1, "POS Offer is disable."),
+			("coupon_based", 0, "Please select Coupon Code Based POS Offer."),
+			("company", OTHER_COMPANY, "Please select the correct POS Offer with the same company."),
+		):
+			with self.subTest(field=field):
+				frappe.db.savepoint("rl_offer_change")
+				frappe.db.set_value("POS Offer", REFEREE_OFFER, field, value)
+				with self.assertRaisesRegex(frappe.ValidationError, re.escape(message)):
+					self.enrol("2026-03-06", name=f"RL Refused {field}")
+				frappe.db.rollback(save_point="rl_offer_change")
+				frappe.clear_document_cache("POS Offer", REFEREE_OFFER)
+		self.assertEqual(referral_of(self.enrol("2026-03-07").name).status, "Pending")  # as it was
