@@ -53,10 +53,16 @@ def _unique(prefix: str) -> tuple[str, str]:
 
 
 def _fresh_state() -> None:
+	"""What a request starts with (``frappe.init``): the site's cache is read from Redis again, the
+	new-document templates and table columns are built again, permissions are read again."""
 	frappe = _frappe()
 	frappe.local.message_log = []
 	frappe.local.response = frappe._dict()
-	frappe.local.cache = {}  # what a request starts with: the site's cache is read from Redis again
+	frappe.local.cache = {}
+	frappe.local.new_doc_templates = {}
+	frappe.local.valid_columns = {}
+	frappe.local.role_permissions = {}
+	frappe.local.user_perms = None
 	frappe.flags.rl_last_enrolment = None
 
 

@@ -71,8 +71,7 @@ def _replayed_customer(customer_name, code, mobile_no, email_id):
 	return frappe.db.get_value("Customer", filters, "name")
 
 
-def _allows_duplicate_names(pos_profile_doc) -> bool:
-	profile = _profile_name(pos_profile_doc)
+def _allows_duplicate_names(profile: str | None) -> bool:
 	return bool(
 		profile and frappe.get_cached_value("POS Profile", profile, "posa_allow_duplicate_customer_names")
 	)
@@ -111,13 +110,14 @@ def create_customer(
 	own check finds it (nothing written yet) and only then is it looked up; where it allows one,
 	it is looked up first."""
 	frappe.flags.rl_typed_code = None
+	profile = _profile_name(pos_profile_doc)
 	code = _typed_code(referral_code) if method == "create" and referral_code else None
-	if code and _allows_duplicate_names(pos_profile_doc):
+	if code and _allows_duplicate_names(profile):
 		if replayed := _replayed_customer(customer_name, code, mobile_no, email_id):
 			return _replay(replayed)
 
 	frappe.flags.rl_source = "POS"
-	frappe.flags.rl_pos_profile = _profile_name(pos_profile_doc)
+	frappe.flags.rl_pos_profile = profile
 	frappe.flags.rl_last_enrolment = None
 	writes = frappe.db.transaction_writes
 	try:
