@@ -30,7 +30,7 @@ def save(referral) -> None:
 	if not changes:
 		return
 	referral.db_set(changes, notify=True)
-	version = frappe.new_doc("Version")
+	version = frappe.get_doc({"doctype": "Version"})  # no defaults to fill: the diff is all it holds
 	if version.update_version_info(referral.get_doc_before_save(), referral):
 		# the ledger's history row, written as it is (a Version has nothing to validate: it names
 		# this referral, just written, and the diff frappe made of it)
