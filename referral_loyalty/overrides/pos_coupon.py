@@ -8,8 +8,8 @@ hook) would hand out both coupons at once, with no period, cap or fraud check.
 
 import frappe
 from frappe import _
+from frappe.utils import getdate
 from posawesome.posawesome.doctype.pos_coupon.pos_coupon import POSCoupon as POSAwesomePOSCoupon
-from posawesome.posawesome.doctype.pos_coupon.pos_coupon import _optional_date
 
 from referral_loyalty.exceptions import LedgerLocked
 
@@ -60,8 +60,8 @@ class POSCoupon(POSAwesomePOSCoupon):
 			frappe.throw(_("Please select Coupon Code Based POS Offer."))
 		if offer.disable:
 			frappe.throw(_("POS Offer is disable."))
-		offer_from, offer_upto = _optional_date(offer.valid_from), _optional_date(offer.valid_upto)
-		valid_from, valid_upto = _optional_date(self.valid_from), _optional_date(self.valid_upto)
+		offer_from, offer_upto = _date(offer.valid_from), _date(offer.valid_upto)
+		valid_from, valid_upto = _date(self.valid_from), _date(self.valid_upto)
 		if offer_from and (not valid_from or offer_from > valid_from):
 			self.valid_from = offer_from
 		if offer_upto and (not valid_upto or offer_upto < valid_upto):
@@ -76,3 +76,7 @@ class POSCoupon(POSAwesomePOSCoupon):
 				exc=LedgerLocked,
 				title=_("Not Allowed"),
 			)
+
+
+def _date(value):
+	return getdate(value) if value else None
