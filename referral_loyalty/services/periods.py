@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from contextlib import suppress
 
 import frappe
@@ -52,18 +53,21 @@ def period_on(company: str, day):
 
 	Every enrolment and every crediting asks this, so the answer per (company, day) is kept in the
 	site's cache for every process; any write of a period drops it (``periods_changed``), and it
-	lasts at most ``PERIOD_ON_CACHE_SECONDS`` in any case. A transaction that wrote a period reads
-	the database itself until it ends (what it sees is not committed yet)."""
+	lasts at most ``PERIOD_ON_CACHE_SECONDS`` in any case (each answer carries its own deadline: the
+	hash's expiry, renewed by every new answer, only clears it away). A transaction that wrote a
+	period reads the database itself until it ends (what it sees is not committed yet)."""
 	day = getdate(day)
 	if frappe.flags.rl_periods_written:
 		return _period_on(company, day)
 	key = f"{company}|{day.isoformat()}"
-	found = frappe.cache.hget(PERIOD_ON_CACHE, key)
-	if found is None:
-		found = _period_on(company, day) or {}
-		frappe.cache.hset(PERIOD_ON_CACHE, key, found)
+	now = time.time()
+	cached = frappe.cache.hget(PERIOD_ON_CACHE, key)
+	if not isinstance(cached, tuple) or cached[0] <= now:
+		cached = (now + PERIOD_ON_CACHE_SECONDS, _period_on(company, day) or {})
+		frappe.cache.hset(PERIOD_ON_CACHE, key, cached)
 		with suppress(redis.exceptions.ConnectionError):  # as frappe.cache's own calls: no cache, no error
 			frappe.cache.expire(frappe.cache.make_key(PERIOD_ON_CACHE), PERIOD_ON_CACHE_SECONDS)
+	found = cached[1]
 	return frappe._dict(found) if found else None
 
 

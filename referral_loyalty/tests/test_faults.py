@@ -4,12 +4,18 @@ the same moment. Each child process commits like a web request; the set-up is co
 children see it, and removed again afterwards."""
 
 import time
+from datetime import timedelta
 from typing import ClassVar
 
 import frappe
-from frappe.utils import add_days, today
+from frappe.utils import add_days, now_datetime, today
 
-from referral_loyalty.services.periods import PERIOD_ON_CACHE, forget_periods, period_on
+from referral_loyalty.services.periods import (
+	PERIOD_ON_CACHE,
+	PERIOD_ON_CACHE_SECONDS,
+	forget_periods,
+	period_on,
+)
 from referral_loyalty.tests import processes
 from referral_loyalty.tests.utils import COMPANY, ProcessTestCase, make_period
 
@@ -266,3 +272,15 @@ class TestPeriodsAcrossProcesses(ProcessTestCase):
 		frappe.delete_doc("Referral Period", later.name)
 		frappe.db.commit()  # nosemgrep
 		self.assertIsNone(self.ask(tomorrow), "a deleted period was still served")
+
+	def test_a_period_written_behind_its_back_is_seen_within_ten_minutes(self):
+		day = today()
+		self.assertEqual(self.ask(day), self.period.name)
+		frappe.db.set_value("Referral Period", self.period.name, "enabled", 0)  # no document, no hook
+		frappe.db.commit()  # nosemgrep
+		self.assertEqual(self.ask(day), self.period.name)  # the cached answer, for now
+		asked = now_datetime()  # the system time zone's, as freeze_time takes it
+		with self.freeze_time(asked + timedelta(seconds=PERIOD_ON_CACHE_SECONDS - 60)):
+			self.assertEqual(period_on(COMPANY, day).name, self.period.name)
+		with self.freeze_time(asked + timedelta(seconds=PERIOD_ON_CACHE_SECONDS + 60)):
+			self.assertIsNone(period_on(COMPANY, day), "a cached answer outlived its ten minutes")
