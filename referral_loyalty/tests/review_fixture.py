@@ -8,8 +8,8 @@ import frappe
 from frappe.utils import today
 
 from referral_loyalty import demo
-from referral_loyalty.services.periods import forget_periods
 from referral_loyalty.tests.browser_fixture import running_period
+from referral_loyalty.tests.utils import delete_periods
 
 COMPANY = "RL Review Shop"
 ABBR = "RLRS"
@@ -27,8 +27,7 @@ def prepare() -> str:
 	demo.ensure_item(ITEM, price=40)
 	demo.ensure_offer(REFEREE_OFFER, COMPANY, 10)
 	demo.ensure_offer(REFERRER_OFFER, COMPANY, 15)
-	frappe.db.delete("Referral Period", {"company": COMPANY})
-	forget_periods()
+	delete_periods({"company": COMPANY})
 	# the second enrolment on a code in a day waits for review
 	frappe.get_doc(
 		running_period("Review check", COMPANY, REFEREE_OFFER, REFERRER_OFFER, review_enrolments_per_day=1)
