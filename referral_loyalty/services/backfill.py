@@ -18,6 +18,7 @@ from frappe import _
 from frappe.query_builder import DocType
 from frappe.query_builder.functions import Coalesce, Count
 from frappe.utils import now
+from pypika import Table
 
 from referral_loyalty.rules import codes
 
@@ -47,10 +48,29 @@ def job_id(company: str) -> str:
 	return f"{JOB_ID}::{company}"
 
 
+# Referral Code (customer, company): install.INDEXES
+CUSTOMER_CODE_INDEX = "rl_customer_company_index"
+
+
+class _JoinedWithIndex(Table):
+	"""A DocType's table joined with an index hint (the query builder has hints for FROM only)."""
+
+	def __init__(self, doctype: str, index: str):
+		super().__init__(f"tab{doctype}")
+		self._index = index
+
+	def get_sql(self, **kwargs) -> str:
+		return f"{super().get_sql(**kwargs)} FORCE INDEX (`{self._index}`)"
+
+
 def _missing_codes_query(company: str):
-	"""Enabled customers without an enabled code for the company (an anti-join on the
-	(customer, company) index)."""
-	customer, code = DocType("Customer"), DocType("Referral Code")
+	"""Enabled customers without an enabled code for the company: an anti-join with one look-up
+	of the codes' (customer, company) index per customer. The index is named: left to itself,
+	the planner may take the (company, disabled) index instead and read every code of the company
+	for each customer, which it did right after a company's 121,000 codes were deleted while
+	another transaction was still open (the deleted entries not yet purged): a backfill's count
+	ran for over 15 minutes instead of 0.4 s."""
+	customer, code = DocType("Customer"), _JoinedWithIndex("Referral Code", CUSTOMER_CODE_INDEX)
 	query = (
 		frappe.qb.from_(customer)
 		.left_join(code)
@@ -61,18 +81,25 @@ def _missing_codes_query(company: str):
 
 
 def count_missing(company: str) -> int:
+	return _count_missing_query(company).run()[0][0]
+
+
+def _count_missing_query(company: str):
 	query, _customer = _missing_codes_query(company)
-	return query.select(Count("*")).run()[0][0]
+	return query.select(Count("*"))
 
 
 def _next_batch(company: str, after: str, size: int) -> list:
+	return _next_batch_query(company, after, size).run(as_dict=True)
+
+
+def _next_batch_query(company: str, after: str, size: int):
 	query, customer = _missing_codes_query(company)
 	return (
 		query.select(customer.name, customer.customer_name, customer.mobile_no, customer.email_id)
 		.where(customer.name > after)
 		.orderby(customer.name)
 		.limit(size)
-		.run(as_dict=True)
 	)
 
 

@@ -66,6 +66,24 @@ class TestBackfill(ReferralTestCase):
 		# codes are per company: the other company's backfill still has everyone to do
 		self.assertGreaterEqual(backfill.count_missing(OTHER_COMPANY), 31)
 
+	def test_each_customer_is_looked_up_in_the_codes_customer_index(self):
+		"""Left to itself, the planner may take the codes' (company, disabled) index and read every
+		code of the company for each customer (a count ran for minutes that way, right after a
+		company's codes were deleted): both of the backfill's queries name the (customer, company)
+		index, for a company with codes and for one without."""
+		backfill.backfill_codes(COMPANY)
+		for company in (COMPANY, OTHER_COMPANY):
+			for query in (
+				backfill._count_missing_query(company),
+				backfill._next_batch_query(company, "", 7),
+			):
+				plan = {row.table: row for row in frappe.db.sql(f"EXPLAIN {query.get_sql()}", as_dict=True)}
+				self.assertEqual(
+					(plan["tabReferral Code"].key, plan["tabReferral Code"].type),
+					(backfill.CUSTOMER_CODE_INDEX, "ref"),
+					company,
+				)
+
 	def test_backfilled_codes_are_real_referral_codes(self):
 		backfill.backfill_codes(COMPANY)
 		row = enabled_codes(self.customers[0].name)[0]
