@@ -69,7 +69,7 @@ def _missing_codes_query(company: str):
 	the planner may take the (company, disabled) index instead and read every code of the company
 	for each customer, which it did right after a company's 121,000 codes were deleted while
 	another transaction was still open (the deleted entries not yet purged): a backfill's count
-	ran for over 15 minutes instead of 0.4 s."""
+	ran for over 15 minutes; with the index named, 0.24 s."""
 	customer, code = DocType("Customer"), _JoinedWithIndex("Referral Code", CUSTOMER_CODE_INDEX)
 	query = (
 		frappe.qb.from_(customer)
