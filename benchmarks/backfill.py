@@ -1,9 +1,9 @@
 """Benchmark of the referral-code backfill on many customers.
 
-Creates N customers (bulk insert, names prefixed with a random tag) and a throwaway company row,
-runs the backfill exactly as the background job does (a commit per batch), prints codes per second,
-re-runs it (it must create nothing), then deletes everything it created. Run from the bench
-directory as the bench user:
+Creates N customers (one INSERT … SELECT over MariaDB's sequence engine, names prefixed with a
+random tag) and a throwaway company row, runs the backfill exactly as the background job does (a
+commit per batch), prints codes per second, re-runs it (it must create nothing), then deletes
+everything it created. Run from the bench directory as the bench user:
 
 	env/bin/python apps/referral_loyalty/benchmarks/backfill.py --site test_referral.localhost --customers 100000
 
@@ -109,14 +109,22 @@ CUSTOMER_FIELDS = (
 )
 
 
+def _group_and_territory() -> tuple[str, str]:
+	"""A leaf customer group and territory of the site, for bare customers."""
+	import frappe
+
+	group = frappe.db.get_value("Customer Group", {"is_group": 0}, "name") or "All Customer Groups"
+	territory = frappe.db.get_value("Territory", {"is_group": 0}, "name") or "All Territories"
+	return group, territory
+
+
 def insert_customers(rows, chunk_size: int = 10_000) -> None:
 	"""Bulk-insert bare customers from (name, customer_name, mobile_no, email_id) tuples."""
 	import frappe
 	from frappe.utils import now
 
 	stamp = now()
-	group = frappe.db.get_value("Customer Group", {"is_group": 0}, "name") or "All Customer Groups"
-	territory = frappe.db.get_value("Territory", {"is_group": 0}, "name") or "All Territories"
+	group, territory = _group_and_territory()
 	values = (
 		(
 			name,
@@ -141,11 +149,32 @@ def insert_customers(rows, chunk_size: int = 10_000) -> None:
 
 
 def make_customers(tag: str, count: int) -> None:
+	"""``count`` bare customers ``<tag>-0000000`` … with a mobile number and an e-mail each, in one
+	INSERT … SELECT over MariaDB's sequence engine (the server builds the rows: seconds faster per
+	round than sending them)."""
 	import frappe
+	from frappe.utils import now
 
-	insert_customers(
-		(f"{tag}-{i:07d}", f"Bench Customer {i}", f"+1555{i:07d}", f"bench.{i}@{tag.lower()}.example.com")
-		for i in range(count)
+	if count < 1:
+		return
+	stamp = now()
+	group, territory = _group_and_territory()
+	columns = ", ".join(f"`{field}`" for field in CUSTOMER_FIELDS)
+	# the module's constant columns and the sequence table's bound; the values are parameters
+	frappe.db.sql(  # nosemgrep
+		f"""INSERT INTO `tabCustomer` ({columns})
+		SELECT CONCAT(%(tag)s, '-', LPAD(seq, 7, '0')), CONCAT('Bench Customer ', seq), 'Individual',
+			%(group)s, %(territory)s, CONCAT('+1555', LPAD(seq, 7, '0')),
+			CONCAT('bench.', seq, '@', %(domain)s), 0, %(stamp)s, %(stamp)s, 'Administrator',
+			'Administrator', 0
+		FROM seq_0_to_{int(count) - 1}""",
+		{
+			"tag": tag,
+			"group": group,
+			"territory": territory,
+			"domain": f"{tag.lower()}.example.com",
+			"stamp": stamp,
+		},
 	)
 	# A standalone script owns its transactions.
 	frappe.db.commit()  # nosemgrep

@@ -151,6 +151,8 @@ class _ProcessGroup:
 	"""A server this script starts in a process group of its own and stops by that group."""
 
 	name = "process"
+	stop_signal = signal.SIGTERM
+	stop_timeout = 30.0  # seconds, then SIGKILL
 
 	def __init__(self, log_path: Path):
 		self.log_path = log_path
@@ -179,10 +181,10 @@ class _ProcessGroup:
 	def __exit__(self, *exc):
 		for proc in self.procs:
 			if proc.poll() is None:
-				os.killpg(proc.pid, signal.SIGTERM)  # the group this script started
+				os.killpg(proc.pid, self.stop_signal)  # the group this script started
 		for proc in self.procs:
 			try:
-				proc.wait(timeout=30)
+				proc.wait(timeout=self.stop_timeout)
 			except subprocess.TimeoutExpired:
 				os.killpg(proc.pid, signal.SIGKILL)
 				proc.wait()
@@ -196,6 +198,11 @@ class Gunicorn(_ProcessGroup):
 	``statics``: it serves /assets and /files too, as nginx does in production (for a browser)."""
 
 	name = "gunicorn"
+	# Quick shutdown: no request is in flight once a measure has ended. On SIGTERM its arbiter
+	# waits for its workers and logs each one's end from a signal handler, which can deadlock on
+	# its own log stream (seen once: 30 s lost until SIGKILL).
+	stop_signal = signal.SIGINT
+	stop_timeout = 10.0
 
 	def __init__(self, port: int, workers: int, log_path: Path, statics: bool = False):
 		super().__init__(log_path)

@@ -477,6 +477,7 @@ class Context:
 		self._t0 = time.monotonic()
 		self.workers: dict[str, Worker] = {}
 		self.info: dict[str, dict] = {}
+		self.tills_warmed: set[str] = set()  # sites whose tills the running server has warmed up
 
 	def elapsed(self) -> float:
 		return time.monotonic() - self._t0
