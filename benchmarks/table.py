@@ -265,7 +265,7 @@ ROWS: list[Row] = [
 		),
 		lambda ctx, r: fmt_ms(r["referee_ms"]),
 		lambda ctx, r: fmt_ms(r["referee_native_ms"]),
-		lambda ctx, r: fmt_x(r["referee_ratio"]),
+		lambda ctx, r: fmt_x(r["referee_ratio"], 3),  # at its limit: 1.1004 is not "1.10"
 		REFEREE_TIME,
 	),
 	Row(
