@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import shop
 from runners import (
@@ -21,10 +22,12 @@ from runners import (
 	SALES_INVOICE,
 	Samples,
 	Till,
+	Worker,
 	alternate,
 	create_payload,
 	log,
 	median,
+	paired_interval,
 	paired_ratio,
 	percentile,
 	sale_payload,
@@ -64,7 +67,10 @@ def measure_create(ctx) -> dict:
 		return ms
 
 	log("(a) create_customer over HTTP: warm-up")
-	warm = alternate([ours, native], 2 * ctx.gunicorn_workers, lambda s, i: http(s, 1000 + i))
+	# the warm-up's customers take the numbers right after the measured ones: one run's mobile
+	# numbers (shop.mobile: the clock in tenths of a second plus a sequence) stay a block of a few
+	# dozen, which another run's meets only when it starts within seconds of it
+	warm = alternate([ours, native], 2 * ctx.gunicorn_workers, lambda s, i: http(s, ctx.runs + i))
 	log(f"(a) create_customer over HTTP: {ctx.runs} runs per site")
 	times = alternate([ours, native], ctx.runs, http)
 
@@ -88,6 +94,7 @@ def _http_and_inproc(ours, native, warm, times, inproc, detail) -> dict:
 	return {
 		"http_ms": {s: v.median() for s, v in times.items()},
 		"http_ratio": paired_ratio(times[ours], times[native]),
+		"http_ratio_ci": paired_interval(times[ours], times[native]),
 		"http_failed": failed(times),
 		"warmup_failed": failed(warm),
 		"queries": {s: v.median("queries") for s, v in inproc.items()},
@@ -149,6 +156,7 @@ def measure_submit(ctx) -> dict:
 	return {
 		"ms": {s: v.median("ms") for s, v in plain.items()},
 		"ratio": paired_ratio(plain[ours], plain[native], "ms"),
+		"ratio_ci": paired_interval(plain[ours], plain[native], "ms"),
 		"queries": {s: v.median("queries") for s, v in plain.items()},
 		"failed": failed(plain),
 		"hook_ms": plain[ours].median("hook_ms"),
@@ -159,6 +167,7 @@ def measure_submit(ctx) -> dict:
 		"referee_native_ms": first[native].median("ms"),
 		"referee_native_queries": first[native].median("queries"),
 		"referee_ratio": paired_ratio(referee, first[native], "ms"),
+		"referee_ratio_ci": paired_interval(referee, first[native], "ms"),
 		"referee_failed": failed(first),
 		"referee_submit_queries": referee.median("submit_queries"),
 		"referee_commit_queries": referee.median("commit_queries"),
@@ -168,6 +177,33 @@ def measure_submit(ctx) -> dict:
 		"referee_from_app": referee_detail.get("from_app", []),
 		"referee_after_commit": referee_detail.get("from_app_after_commit", []),
 		"errors": {**errors(plain), **errors(first)},
+	}
+
+
+def measure_self(ctx) -> dict:
+	"""(z) The native site against itself: plain sales submitted alternately by two worker
+	processes of the same site, exactly as (b) compares the two sites. The code is the same on
+	both sides, so its ratio and interval show what one measurement of (b) can tell apart."""
+	site = ctx.native
+	second = Worker(site, Path(shop.sites_path()).parent / "logs" / "bench-worker.log")
+	workers = {"A": ctx.workers[site], "B": second}
+	warm = 3
+	try:
+		log(f"(z) {site} against itself: two worker processes, {ctx.submit_runs} plain sales each")
+		for worker in workers.values():
+			worker.call("prepare_sales", kind="plain", count=ctx.submit_runs + warm)
+		alternate(list(workers), warm, lambda w, i: workers[w].call("submit", kind="plain"))
+		plain = alternate(
+			list(workers), ctx.submit_runs, lambda w, i: workers[w].call("submit", kind="plain")
+		)
+	finally:
+		second.close()
+	return {
+		"ms": {w: v.median("ms") for w, v in plain.items()},
+		"ratio": paired_ratio(plain["A"], plain["B"], "ms"),
+		"ratio_ci": paired_interval(plain["A"], plain["B"], "ms"),
+		"failed": failed(plain),
+		"errors": errors(plain),
 	}
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import socket
 import statistics
@@ -91,16 +92,34 @@ def alternate(sites: list[str], runs: int, fn) -> dict[str, Samples]:
 	return results
 
 
+def _paired(ours: Samples, native: Samples, key: str | None) -> list[float]:
+	"""The ratios of the runs made back to back (run i on both sites) where both succeeded."""
+	return [
+		(o[key] if key else o) / (n[key] if key else n)
+		for o, n in zip(ours.runs, native.runs, strict=True)
+		if o is not None and n is not None
+	]
+
+
 def paired_ratio(ours: Samples, native: Samples, key: str | None = None) -> float:
-	"""Median of the ratios of the runs made back to back (run i on both sites) where both
-	succeeded: a slow spell of the shared machine hits both sides of a pair, not one site's median."""
-	return median(
-		[
-			(o[key] if key else o) / (n[key] if key else n)
-			for o, n in zip(ours.runs, native.runs, strict=True)
-			if o is not None and n is not None
-		]
-	)
+	"""Median of the ratios of the runs made back to back where both succeeded: a slow spell of
+	the shared machine hits both sides of a pair, not one site's median."""
+	return median(_paired(ours, native, key))
+
+
+def paired_interval(
+	ours: Samples, native: Samples, key: str | None = None, resamples: int = 2000
+) -> tuple[float, float]:
+	"""95 % bootstrap interval of ``paired_ratio``: the median of the pairs drawn again with
+	replacement, ``resamples`` times (a fixed seed: the same samples give the same interval). It
+	is the resolution of one measurement on this machine, which a target closer to parity than
+	that cannot be told from."""
+	pairs = _paired(ours, native, key)
+	if len(pairs) < 2:
+		return (float("nan"), float("nan"))
+	draw = random.Random(0)
+	medians = sorted(statistics.median(draw.choices(pairs, k=len(pairs))) for _ in range(resamples))
+	return (medians[int(0.025 * resamples)], medians[int(0.975 * resamples) - 1])
 
 
 # --- processes ------------------------------------------------------------------------------

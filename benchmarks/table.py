@@ -53,6 +53,13 @@ def fmt_x(v: float, digits: int = 2) -> str:
 	return "—" if _nan(v) else f"{v:.{digits}f}×"
 
 
+def fmt_ratio(r: dict, field: str, digits: int = 2) -> str:
+	"""A paired ratio with its 95 % interval (``<field>_ci``) when the measure gave one."""
+	low, high = r.get(f"{field}_ci") or (None, None)
+	interval = "" if _nan(low) or _nan(high) else f" (95 %: {low:.{digits}f}–{high:.{digits}f})"
+	return fmt_x(r[field], digits) + interval
+
+
 def _nan(v) -> bool:
 	return v is None or (isinstance(v, float) and math.isnan(v))
 
@@ -200,7 +207,7 @@ ROWS: list[Row] = [
 			f"(a) Create a referred customer at the POS: HTTP `create_customer`, median of {ctx.runs}"
 		),
 		*_both(fmt_ms, "http_ms"),
-		lambda ctx, r: fmt_x(r["http_ratio"], 3),  # its target is parity: a third decimal shows the side
+		lambda ctx, r: fmt_ratio(r, "http_ratio", 3),  # its target is parity: a third decimal shows the side
 		CREATE_HTTP,
 		failed="http_failed",
 	),
@@ -235,7 +242,7 @@ ROWS: list[Row] = [
 		"b",
 		lambda ctx, r: f"(b) … time (submit + commit), in-process, median of {ctx.submit_runs}",
 		*_both(fmt_ms, "ms"),
-		lambda ctx, r: fmt_x(r["ratio"], 3),
+		lambda ctx, r: fmt_ratio(r, "ratio", 3),
 		SALE_TIME,
 	),
 	Row(
@@ -265,7 +272,7 @@ ROWS: list[Row] = [
 		),
 		lambda ctx, r: fmt_ms(r["referee_ms"]),
 		lambda ctx, r: fmt_ms(r["referee_native_ms"]),
-		lambda ctx, r: fmt_x(r["referee_ratio"], 3),  # at its limit: 1.1004 is not "1.10"
+		lambda ctx, r: fmt_ratio(r, "referee_ratio", 3),  # at its limit: 1.1004 is not "1.10"
 		REFEREE_TIME,
 	),
 	Row(
@@ -281,7 +288,7 @@ ROWS: list[Row] = [
 			f" `get_active_gift_coupons`, median of {ctx.runs}"
 		),
 		*_both(fmt_ms, "http_ms"),
-		lambda ctx, r: fmt_x(r["http_ratio"]),
+		lambda ctx, r: fmt_ratio(r, "http_ratio"),
 		COUPONS_HTTP,
 		failed="http_failed",
 	),
@@ -324,7 +331,23 @@ ROWS: list[Row] = [
 		lambda ctx, r: "; ".join(_scan(p) for p in r["plans"] if p["full_scans"]) or "none",
 		target=NO_FULL_SCAN,
 	),
+	Row(
+		"z",
+		lambda ctx, r: (
+			f"(z) Calibration (`--only z`, not in the default run): (b)'s plain sale on `{ctx.native}` against itself, two"
+			f" worker processes submitting alternately, median of {ctx.submit_runs}"
+		),
+		*(
+			lambda ctx, r, w=w: fmt_ms(r["ms"][w]) + _failed_note(r["failed"][w]) + f" (process {w})"
+			for w in ("A", "B")
+		),
+		lambda ctx, r: fmt_ratio(r, "ratio", 3),
+	),
 ]
+
+
+def _failed_note(n: int) -> str:
+	return f" ({n} failed)" if n else ""
 
 
 def render_rows(ctx, results: dict) -> list[tuple[str, ...]]:
@@ -411,7 +434,9 @@ def notes(ctx, results: dict) -> list[str]:
 	out.append(
 		"- A sample that fails (an HTTP error, an exception in-process) is counted in its row as"
 		' "n failed" and left out of the median; a time ratio is the median of the ratios of the'
-		" back-to-back pairs where both sides succeeded."
+		" back-to-back pairs where both sides succeeded; the interval after it is the 95 % bootstrap"
+		" interval of that median over the pairs (2,000 draws), the resolution of the measurement:"
+		" a ratio whose interval spans its target could have come out on either side of it."
 	)
 	out.append(
 		"- Times are wall-clock on a shared machine. The two sites are measured alternately, run"
@@ -515,6 +540,8 @@ def run(ctx, only: str, logs: Path) -> dict:
 		guarded(results, "b", lambda: measures.measure_submit(ctx))
 	if "d" in only:
 		guarded(results, "d", lambda: measures.measure_backfill(ctx))
+	if "z" in only:
+		guarded(results, "z", lambda: measures.measure_self(ctx))
 	if set(only) & set("abc"):
 		results["plans"] = {"plans": measures.explain_app_statements(ctx, results)}
 	return results
@@ -534,7 +561,11 @@ def main() -> None:
 	parser.add_argument("--tills", default="8,16", help="how many tills sell at once in (e), one run each")
 	parser.add_argument("--sales-per-till", type=int, default=5)
 	parser.add_argument("--cap", type=int, default=5)
-	parser.add_argument("--only", default="abcde", help="a subset of the measures, e.g. ab")
+	parser.add_argument(
+		"--only",
+		default="abcde",
+		help="a subset of the measures, e.g. ab; z (not in the default): the native site against itself",
+	)
 	args = parser.parse_args()
 	for site in (args.site, args.native):
 		if site in ("test_referral.localhost", "referral.localhost"):
