@@ -12,13 +12,16 @@ The data (on top of the benchmark shop of shop.py, company "Bench Shop"), every 
 - N referees, each a customer with a Referral: ~40 % Qualified (with qualified_on and the period
   it is credited to), ~30 % Pending, ~20 % Rejected (with a reason), ~5 % Under Review, some
   Expired and Reversed; the referrer's reward Issued / Held / Withdrawn / Redeemed; enrolled by
-  one of 20 cashiers at the shop's till, on a day of the last 365;
+  one of 20 cashiers at the shop's till, on a day of the last 365; qualified within 30 days of
+  the enrolment and reversed within 10 days of that, where that day has come (a referral whose
+  first purchase is still to come is Pending, one whose sale is not returned yet is Qualified);
 - ~1.4·N reward POS Coupons (the referee's, the referrer's and some milestone bonuses), issued
   with their referral, some used, some withdrawn;
 - four past quarterly Referral Periods before the shop's running one;
 - the sales: each qualified referee's first purchase on the day it qualified (with the welcome
-  coupon applied when it was used), a second one within 90 days for ~30 %, and the referrer's
-  purchase with the reward coupon when it was redeemed: submitted POS Sales Invoices with their
+  coupon applied when it was used), a second one within 90 days for ~30 % (once that day has
+  come), and the referrer's purchase with the reward coupon when it was redeemed (on a day
+  between its issue and today): submitted POS Sales Invoices with their
   line and applied coupon, and their rows of the sales ledger (Referral Sale Entry) that the ROI
   and Reward Cost reports read, as the invoice hook would have written them.
 
@@ -422,10 +425,14 @@ def sale_rows(referrals: list) -> tuple[list, list, list, list]:
 				r=r,
 			)
 			if rng.random() < SECOND_SALE_SHARE:
-				later = min(r.qualified_on + timedelta(days=rng.randrange(1, 90)), date.today())
-				sale(f"{PREFIX}S-{n}-2", r.referee, r.referee_name, later, rng.randrange(1, 8), r=r)
+				later = r.qualified_on + timedelta(days=rng.randrange(1, 90))
+				if later <= date.today():  # a second purchase still to come is not there yet
+					sale(f"{PREFIX}S-{n}-2", r.referee, r.referee_name, later, rng.randrange(1, 8), r=r)
 		if r.referrer_coupon and r.referrer_coupon_used and r.qualified_on:
-			day = min(r.qualified_on + timedelta(days=rng.randrange(0, 30)), date.today())
+			# a redeemed reward was used on a day between its issue and today
+			day = r.qualified_on + timedelta(
+				days=rng.randrange(0, min(30, (date.today() - r.qualified_on).days + 1))
+			)
 			sale(
 				f"{PREFIX}S-{n}-R",
 				r.referrer,
@@ -589,15 +596,23 @@ class Plan:
 				reason = rng.choice(REVIEW_REASONS)
 			elif status == "Expired":
 				reason = "QUALIFY_WINDOW_EXPIRED"
+			# what would happen after today has not happened yet: no day is moved onto today (that
+			# would pile a month's qualifications and sales onto one day)
 			if status in ("Qualified", "Reversed"):
-				qualified_on = min(self.today, enrolled + timedelta(days=rng.randrange(30)))
-				period = self.period_of(qualified_on)
+				qualified_on = enrolled + timedelta(days=rng.randrange(30))
 				v = rng.random()
-				reward = next(s for s, share in REWARD_STATUSES if v < share)
+				if qualified_on > self.today:  # the first purchase is still to come
+					status, qualified_on = "Pending", None
+				else:
+					period = self.period_of(qualified_on)
+					reward = next(s for s, share in REWARD_STATUSES if v < share)
 			if status == "Reversed":
 				reason = rng.choice(REVERSAL_REASONS)
-				reversed_on = min(self.today, qualified_on + timedelta(days=rng.randrange(10)))
-				reward = "Withdrawn"
+				reversed_on = qualified_on + timedelta(days=rng.randrange(10))
+				if reversed_on > self.today:  # the sale is not cancelled or returned yet
+					status, reason, reversed_on = "Qualified", None, None
+				else:
+					reward = "Withdrawn"
 			if status == "Rejected" and reason == "MANUALLY_REJECTED":
 				decided_by = rng.choice(self.cashiers)
 				decided_on = stamp + timedelta(days=1)
@@ -1038,6 +1053,8 @@ def measure_till(scale_site: str, runs: int = 15) -> dict:
 				"plans": workers[scale_site].call("explain", queries=statements),
 			}
 			out[path]["full_scans"] = sorted({t for p in out[path]["plans"] for t in p["full_scans"]})
+		log("till: ERPNext's sum of the company's month sales, as a submit runs it")
+		out["month_sales"] = {site: w.call("month_sales") for site, w in workers.items()}
 		return out
 	finally:
 		for worker in workers.values():
@@ -1235,6 +1252,29 @@ def _till_lines(till: dict) -> list[str]:
 			"",
 			f"ERPNext's *Sales Update Frequency* of the sites otherwise (restored after the run): {setting}.",
 		]
+	if till.get("month_sales"):
+		lines += ["", *_month_sales_lines(till["month_sales"])]
+	return lines
+
+
+def _plan_step(step: dict) -> str:
+	index = f" on `{step['key']}`" if step.get("key") else ""
+	return f"{step['type']}{index}, {int(step.get('rows') or 0):,} rows"
+
+
+def _month_sales_lines(by_site: dict) -> list[str]:
+	"""What ERPNext's ``update_company_current_month_sales`` (every submit, at "Each Transaction")
+	costs on each site, and how MariaDB reads the month's sales for it."""
+	lines = [
+		'ERPNext\'s `update_company_current_month_sales`, which each submit runs at "Each Transaction"'
+		" (median of 3, rolled back):"
+	]
+	for site, m in by_site.items():
+		steps = "; ".join(_plan_step(step) for step in (m.get("plan") or {}).get("plan") or [])
+		lines.append(
+			f"- `{site}`: {_ms(m['ms'])}; the company's month has {m['month_sales']:,} of its"
+			f" {m['sales']:,} submitted sales; EXPLAIN of its sum: {steps or '—'}"
+		)
 	return lines
 
 

@@ -297,6 +297,35 @@ def sales_update_frequency(value: str | None = None) -> dict:
 	return {"before": before}
 
 
+def month_sales(runs: int = 3) -> dict:
+	"""ERPNext's ``update_company_current_month_sales``, which its Sales Invoice runs on every
+	submit with Selling Settings at "Each Transaction": timed (median of ``runs``, each rolled
+	back), with the statement it sends to sum the month's sales, its EXPLAIN, and the month's and
+	all of the company's submitted sales."""
+	from erpnext.setup.doctype.company.company import update_company_current_month_sales
+	from frappe.utils import get_first_day, get_last_day, today
+
+	frappe = _frappe()
+	times, statements = [], []
+	for _run in range(runs):
+		_fresh_state()
+		with shop.QueryCounter(attribute=True) as counter, shop.stopwatch() as clock:
+			update_company_current_month_sales(shop.COMPANY)
+		frappe.db.rollback()
+		times.append(clock["ms"])
+		statements = [q for q, _ours in counter.statements]
+	summing = next((q for q in statements if "tabSales Invoice" in q and "sum(" in q.lower()), None)
+	month = (get_first_day(today()), get_last_day(today()))
+	submitted = {"company": shop.COMPANY, "docstatus": 1}
+	return {
+		"ms": sorted(times)[len(times) // 2],
+		"statement": summing,
+		"plan": plans.explain(summing) if summing else None,
+		"month_sales": frappe.db.count("Sales Invoice", {**submitted, "posting_date": ("between", month)}),
+		"sales": frappe.db.count("Sales Invoice", submitted),
+	}
+
+
 def _explain(query: str) -> dict:
 	return plans.explain(query)
 
@@ -401,6 +430,7 @@ COMMANDS = {
 	"native_codes_one_by_one": native_codes_one_by_one,
 	"explain": explain,
 	"sales_update_frequency": sales_update_frequency,
+	"month_sales": month_sales,
 	"profile": profile,
 }
 
