@@ -19,6 +19,8 @@ import sys
 import time
 from pathlib import Path
 
+import shop
+
 
 def default_sites_path() -> str:
 	bench = Path(sys.executable).parents[2]  # <bench>/env/bin/python
@@ -111,11 +113,7 @@ CUSTOMER_FIELDS = (
 
 def _group_and_territory() -> tuple[str, str]:
 	"""A leaf customer group and territory of the site, for bare customers."""
-	import frappe
-
-	group = frappe.db.get_value("Customer Group", {"is_group": 0}, "name") or "All Customer Groups"
-	territory = frappe.db.get_value("Territory", {"is_group": 0}, "name") or "All Territories"
-	return group, territory
+	return shop.leaf("Customer Group", "All Customer Groups"), shop.leaf("Territory", "All Territories")
 
 
 def insert_customers(rows, chunk_size: int = 10_000) -> None:

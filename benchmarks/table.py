@@ -200,6 +200,16 @@ def _tills_rows(key: str) -> list[Row]:
 	]
 
 
+def _process_cell(process: str):
+	"""(z): one worker process's median, with its failed samples."""
+
+	def cell(ctx, r):
+		failed = r["failed"][process]
+		return fmt_ms(r["ms"][process]) + (f" ({failed} failed)" if failed else "") + f" (process {process})"
+
+	return cell
+
+
 ROWS: list[Row] = [
 	Row(
 		"a",
@@ -337,17 +347,11 @@ ROWS: list[Row] = [
 			f"(z) Calibration (`--only z`, not in the default run): (b)'s plain sale on `{ctx.native}` against itself, two"
 			f" worker processes submitting alternately, median of {ctx.submit_runs}"
 		),
-		*(
-			lambda ctx, r, w=w: fmt_ms(r["ms"][w]) + _failed_note(r["failed"][w]) + f" (process {w})"
-			for w in ("A", "B")
-		),
+		_process_cell("A"),
+		_process_cell("B"),
 		lambda ctx, r: fmt_ratio(r, "ratio", 3),
 	),
 ]
-
-
-def _failed_note(n: int) -> str:
-	return f" ({n} failed)" if n else ""
 
 
 def render_rows(ctx, results: dict) -> list[tuple[str, ...]]:
