@@ -153,6 +153,8 @@ def measure_submit(ctx) -> dict:
 	referee_detail = _attributed(ctx, "submit", kind="referee")
 	alternate([native], 1, lambda s, i: _submit(ctx, s, "referee"))
 	statuses = [(r.get("status") or {}).get("status") for r in referee.good]
+	log("(b) ERPNext's sum of the company's month sales, as each submit runs it")
+	month_sales = {site: ctx.workers[site].call("month_sales") for site in sites}
 	return {
 		"ms": {s: v.median("ms") for s, v in plain.items()},
 		"ratio": paired_ratio(plain[ours], plain[native], "ms"),
@@ -176,6 +178,7 @@ def measure_submit(ctx) -> dict:
 		"referee_runs": len(referee.runs),
 		"referee_from_app": referee_detail.get("from_app", []),
 		"referee_after_commit": referee_detail.get("from_app_after_commit", []),
+		"month_sales": month_sales,
 		"errors": {**errors(plain), **errors(first)},
 	}
 

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import random
 import shutil
@@ -55,7 +56,7 @@ sys.path.insert(0, str(HERE))
 
 import plans
 import shop
-from runners import Gunicorn, Worker, alternate, log, median
+from runners import Gunicorn, Samples, Worker, alternate, log, median, paired_interval, paired_ratio
 
 from referral_loyalty.services.sales import COLUMNS as SALE_ENTRY_COLUMNS
 
@@ -994,7 +995,7 @@ SALES_UPDATE = "sales_update_frequency"
 TILL_WARM_UP = 5  # calls per site before the timed ones (caches, the buffer pool's pages)
 
 
-def measure_till(scale_site: str, runs: int = 15) -> dict:
+def measure_till(scale_site: str, runs: int = 25) -> dict:
 	"""The till's create_customer, coupon auto-fetch and a referee's first sale (submitted and
 	committed: the crediting included) in-process (worker.py) on the scale site and on the
 	20,000-customer benchmark site when it exists, alternating between them."""
@@ -1037,6 +1038,7 @@ def measure_till(scale_site: str, runs: int = 15) -> dict:
 				for s, w in workers.items():
 					w.call(SALES_UPDATE, value=before[s])
 			out.setdefault(SALES_UPDATE, before)
+			app = {s: _app_part(v) for s, v in samples.items()} if op == "submit" else {}
 			statements = detail.get("all") or (
 				(detail.get("from_app") or []) + (detail.get("from_app_after_commit") or [])
 			)
@@ -1046,9 +1048,10 @@ def measure_till(scale_site: str, runs: int = 15) -> dict:
 				"failed": {s: v.failed for s, v in samples.items()},
 				# a sale: the app's part (its invoice hook, then the sale's commit with the crediting
 				# after it); the rest is ERPNext's and POS Awesome's own submit
-				"app_ms": {s: v.median("hook_ms") + v.median("commit_ms") for s, v in samples.items()}
-				if op == "submit"
-				else {},
+				"app_ms": {s: v.median("app_ms") for s, v in app.items()},
+				# the runs made back to back on the two sites, as the side-by-side table pairs them
+				**_paired_ratios(samples, sites, "ratio"),
+				**(_paired_ratios(app, sites, "app_ratio") if app else {}),
 				"errors": {s: v.errors[:3] for s, v in samples.items() if v.errors},
 				"plans": workers[scale_site].call("explain", queries=statements),
 			}
@@ -1059,6 +1062,24 @@ def measure_till(scale_site: str, runs: int = 15) -> dict:
 	finally:
 		for worker in workers.values():
 			worker.close()
+
+
+def _app_part(samples: Samples) -> Samples:
+	"""A sale's own part of the app: its invoice hook, then the commit with the crediting."""
+	return Samples(
+		runs=[None if v is None else {"app_ms": v["hook_ms"] + v["commit_ms"]} for v in samples.runs],
+		errors=samples.errors,
+	)
+
+
+def _paired_ratios(samples: dict[str, Samples], sites: list[str], field: str) -> dict:
+	"""At scale over the 20,000-customer site: the median of the back-to-back pairs' ratios and
+	its 95 % interval (runners.paired_ratio / paired_interval), when both sites were measured."""
+	if len(sites) < 2:
+		return {}
+	key = "app_ms" if field.startswith("app") else "ms"
+	scale, other = samples[sites[0]], samples[sites[1]]
+	return {field: paired_ratio(scale, other, key), f"{field}_ci": paired_interval(scale, other, key)}
 
 
 def measure_workspace(site: str, runs: int = 5) -> dict:
@@ -1121,9 +1142,7 @@ def render(meta: dict, reports: list, cards: list, till: dict | None, workspace:
 		f"Run {meta['started']} on {m['nproc']} cores ({m['cpu']}), {m['ram_gb']} GB RAM, MariaDB on the same machine.",
 		f"Site `{meta['site']}`: {totals['referral_rows']:,} referrals, {totals['coupon_rows']:,} POS coupons,"
 		f" {totals['referral_codes']:,} scale referral codes, {totals['customers']:,} customers,"
-		f" {totals.get('sales', 0):,} sales of referees and referrers."
-		f" This run loaded {load['added']['referrals']:,} referrals, {load['added']['referrers']:,} referrers and"
-		f" {load['added']['coupons']:,} coupons in {load['seconds'] / 60:.1f} min.",
+		f" {totals.get('sales', 0):,} sales of referees and referrers. {_loaded(load)}",
 		"",
 		"| Measure | 30 days | Year | Target | Full scans | Met? |",
 		"|---|---|---|---|---|---|",
@@ -1202,19 +1221,28 @@ def _till_lines(till: dict) -> list[str]:
 	setting = ", ".join(f"`{s}`: {v}" for s, v in (till.get(SALES_UPDATE) or {}).items())
 	lines = [
 		f"| Till path, in-process, median of {till.get('runs', 7)} | at scale (`{sites[0]}`) | `{other or '—'}`"
-		" | Ratio | Target | Full scans at scale | Met? |",
+		" | Ratio (of the pairs run back to back, 95 % interval) | Target | Full scans at scale | Met? |",
 		"|---|---|---|---|---|---|---|",
 	]
 
-	def row(label, scale_ms, other_ms, scale_cell, other_cell, failed=0, scans=None):
+	def row(label, ratio, interval, scale_cell, other_cell, failed=0, scans=None):
 		"""``scans``: the full scans at scale, or None where the row has no statements of its own."""
-		ratio = scale_ms / other_ms if other_ms else None
 		ok = ratio is not None and ratio <= TILL_TARGET and not failed and not scans
 		scans_cell = "—" if scans is None else ", ".join(scans) or "none"
+		low, high = interval or (None, None)
+		ratio_cell = f"{ratio:.2f}×" if ratio else "—"
+		if ratio and low is not None and not (math.isnan(low) or math.isnan(high)):
+			ratio_cell += f" (95 %: {low:.2f}–{high:.2f})"
 		return (
-			f"| {label} | {scale_cell} | {other_cell} | {f'{ratio:.2f}×' if ratio else '—'}"
+			f"| {label} | {scale_cell} | {other_cell} | {ratio_cell}"
 			f" | ≤ {TILL_TARGET:.2f}× | {scans_cell} | {_met(ok)} |"
 		)
+
+	def ratio_of(t, field, scale_ms, other_ms):
+		"""The paired ratio (runs back to back); a results file from before it: the medians'."""
+		if field in t:
+			return t[field], t.get(f"{field}_ci")
+		return (scale_ms / other_ms if other_ms else None), None
 
 	for op, label in TILL_PATHS.items():
 		if op not in till:
@@ -1227,8 +1255,7 @@ def _till_lines(till: dict) -> list[str]:
 		lines.append(
 			row(
 				f"`{op}`: {label}",
-				scale_ms,
-				other_ms,
+				*ratio_of(t, "ratio", scale_ms, other_ms),
 				f"{_ms(scale_ms)} ({t['queries'][sites[0]]:.0f} queries)",
 				other_cell + (f"; {failures}" if failures else ""),
 				failed,
@@ -1240,8 +1267,7 @@ def _till_lines(till: dict) -> list[str]:
 			lines.append(
 				row(
 					f"`{op}` … of which the app's: its invoice hook, then the commit with the crediting",
-					app_scale,
-					app_other,
+					*ratio_of(t, "app_ratio", app_scale, app_other),
 					_ms(app_scale),
 					_ms(app_other) if other else "—",
 					failed,
@@ -1255,6 +1281,16 @@ def _till_lines(till: dict) -> list[str]:
 	if till.get("month_sales"):
 		lines += ["", *_month_sales_lines(till["month_sales"])]
 	return lines
+
+
+def _loaded(load: dict) -> str:
+	added = load["added"]
+	if not added["referrals"]:
+		return "An earlier run loaded them (this one added none)."
+	return (
+		f"This run loaded {added['referrals']:,} referrals, {added['referrers']:,} referrers and"
+		f" {added['coupons']:,} coupons in {load['seconds'] / 60:.1f} min."
+	)
 
 
 def _plan_step(step: dict) -> str:

@@ -435,6 +435,18 @@ def notes(ctx, results: dict) -> list[str]:
 			f"- (b) The one query the app adds to a sale: {_short(b['added'])} — {_plans(b['explain'])};"
 			f" for a customer with a referral: {_plans(b['explain_hit'])}."
 		)
+	if b.get("month_sales"):
+		out.append(
+			"- (b) Part of both sites' sales: ERPNext's sum of the company's month of sales"
+			' (`update_company_current_month_sales`, every submit at *Sales Update Frequency* "Each'
+			' Transaction"), median of 3: '
+			+ "; ".join(
+				f"{'ours' if site == ctx.ours else 'native'} {fmt_ms(m['ms'])}"
+				f" ({m['month_sales']:,} sales in the month, {_plans([m['plan']]) if m.get('plan') else 'no plan'})"
+				for site, m in b["month_sales"].items()
+			)
+			+ "."
+		)
 	out.append(
 		"- A sample that fails (an HTTP error, an exception in-process) is counted in its row as"
 		' "n failed" and left out of the median; a time ratio is the median of the ratios of the'

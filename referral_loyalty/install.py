@@ -170,6 +170,14 @@ INDEXES = (
 	("Referral Code", ["campaign"], "rl_campaign_index"),
 	# Reward Cost: the few codes whose own offers replace the period's
 	("Referral Code", ["rl_own_offers", "primary_offer"], "rl_own_offers_index"),
+	# a referee's first sale at the till: ERPNext sums the company's month of sales on every
+	# submit (Selling Settings' "Each Transaction", its default) over a range of posting_date alone,
+	# reading each of the month's invoices; this index answers that sum from its own pages
+	(
+		"Sales Invoice",
+		["company", "docstatus", "posting_date", "base_grand_total"],
+		"rl_month_sales_index",
+	),
 )
 
 
