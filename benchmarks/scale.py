@@ -1341,6 +1341,9 @@ def _workspace_lines(w: dict) -> list[str]:
 			f"| ERPNext's `{path}`, page load (reference){note} | {_ms(ref.get('cards_median_ms'))}"
 			f" | {_ms(ref.get('first_widget_median_ms'))} | {runs(ref.get('first_widget_ms'))} | — | — |"
 		)
+	if w.get("calls"):
+		calls = ", ".join(f"`{name}`" + (f" ×{n}" if n > 1 else "") for name, n in sorted(w["calls"].items()))
+		lines += ["", f"Server methods the last page load of `/app/referrals` called: {calls}."]
 	return lines
 
 

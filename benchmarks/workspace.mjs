@@ -27,6 +27,7 @@ const result = {
 	failed: 0,
 	errors: [],
 	references: {},
+	calls: {},
 };
 
 async function cardsShown() {
@@ -69,6 +70,27 @@ async function openInDesk() {
 	return elapsed;
 }
 
+// The server methods a page load called (``/api/method/...``), how many times each; a count of a
+// DocType's records (a shortcut's) is named with its DocType and filters.
+function recordCalls() {
+	const calls = {};
+	const seen = (request) => {
+		const path = new URL(request.url()).pathname;
+		if (!path.startsWith("/api/method/")) return;
+		let name = path.slice("/api/method/".length);
+		if (name === "frappe.desk.reportview.get_count") {
+			const form = new URLSearchParams(request.postData() || "");
+			name += ` ${form.get("doctype")} ${form.get("filters") || "(no filter)"}`;
+		}
+		calls[name] = (calls[name] || 0) + 1;
+	};
+	page.on("request", seen);
+	return () => {
+		page.off("request", seen);
+		return calls;
+	};
+}
+
 // A page load of ``url``: [ms until the first widget shows, ms until every number card shows its
 // number (null without cards)].
 async function load(url) {
@@ -82,7 +104,10 @@ async function load(url) {
 }
 
 async function openOnce() {
-	const [widget, elapsed] = await load(result.url);
+	const stop = recordCalls();
+	const [widget, elapsed] = await load(result.url).finally(() => {
+		result.calls = stop(); // the last page load's
+	});
 	if (elapsed === null) throw new Error("the workspace shows no number card");
 	result.cards = await page.locator(".widget.number-widget-box").count();
 	result.companies = await page.locator(".rl-card-company").allInnerTexts();

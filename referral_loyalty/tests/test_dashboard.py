@@ -123,3 +123,27 @@ class TestCardsInTheBoot(ReferralTestCase):
 		card.color = card.color or "#5e64ff"
 		card.save()
 		self.assertIsNone(frappe.cache.hget("bootinfo", "rl-test-user"))
+
+
+class TestWorkspaceShortcuts(ReferralTestCase):
+	# the ledger's tables: a million rows and more in a large shop
+	LEDGER = ("Referral", "Referral Code", "POS Coupon", "POS Coupon Detail")
+
+	def test_no_shortcut_counts_a_whole_table(self):
+		"""Frappe counts the records of every DocType shortcut each time a workspace opens; with no
+		filter that is every row of the table (a million referrals: the cards wait behind it). Each
+		DocType shortcut of the app's workspace counts through a filter, an indexed one on a ledger
+		table, and shows what it counts."""
+		workspace = frappe.get_doc("Workspace", "Referrals")
+		counted = [s for s in workspace.shortcuts if s.type == "DocType"]
+		self.assertTrue(counted)
+		for shortcut in counted:
+			filters = json.loads(shortcut.stats_filter or "null")
+			self.assertTrue(filters, f"{shortcut.label}: no filter, the whole table is counted")
+			self.assertIn("{}", shortcut.format or "", shortcut.label)
+			if shortcut.link_to not in self.LEDGER:
+				continue
+			# the statement frappe.desk.reportview.get_count sends for the shortcut
+			query = frappe.get_all(shortcut.link_to, filters=filters, fields=["count(*)"], run=0)
+			plan = frappe.db.sql(f"EXPLAIN {query}", as_dict=True)  # nosemgrep: a query frappe built
+			self.assertTrue(plan[0].possible_keys, (shortcut.label, plan))
