@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import random
 import shutil
@@ -57,6 +56,7 @@ sys.path.insert(0, str(HERE))
 import plans
 import shop
 from runners import Gunicorn, Samples, Worker, alternate, log, median, paired_interval, paired_ratio
+from table import fmt_ratio
 
 from referral_loyalty.services.sales import COLUMNS as SALE_ENTRY_COLUMNS
 
@@ -1225,24 +1225,21 @@ def _till_lines(till: dict) -> list[str]:
 		"|---|---|---|---|---|---|---|",
 	]
 
-	def row(label, ratio, interval, scale_cell, other_cell, failed=0, scans=None):
-		"""``scans``: the full scans at scale, or None where the row has no statements of its own."""
-		ok = ratio is not None and ratio <= TILL_TARGET and not failed and not scans
+	def row(label, ratio, scale_cell, other_cell, failed=0, scans=None):
+		"""``ratio``: {"ratio": …, "ratio_ci": …}; ``scans``: the full scans at scale, or None where
+		the row has no statements of its own."""
+		ok = ratio["ratio"] is not None and ratio["ratio"] <= TILL_TARGET and not failed and not scans
 		scans_cell = "—" if scans is None else ", ".join(scans) or "none"
-		low, high = interval or (None, None)
-		ratio_cell = f"{ratio:.2f}×" if ratio else "—"
-		if ratio and low is not None and not (math.isnan(low) or math.isnan(high)):
-			ratio_cell += f" (95 %: {low:.2f}–{high:.2f})"
 		return (
-			f"| {label} | {scale_cell} | {other_cell} | {ratio_cell}"
+			f"| {label} | {scale_cell} | {other_cell} | {fmt_ratio(ratio, 'ratio')}"
 			f" | ≤ {TILL_TARGET:.2f}× | {scans_cell} | {_met(ok)} |"
 		)
 
-	def ratio_of(t, field, scale_ms, other_ms):
+	def ratio_of(t, field, scale_ms, other_ms) -> dict:
 		"""The paired ratio (runs back to back); a results file from before it: the medians'."""
 		if field in t:
-			return t[field], t.get(f"{field}_ci")
-		return (scale_ms / other_ms if other_ms else None), None
+			return {"ratio": t[field], "ratio_ci": t.get(f"{field}_ci")}
+		return {"ratio": scale_ms / other_ms if other_ms else None}
 
 	for op, label in TILL_PATHS.items():
 		if op not in till:
@@ -1255,7 +1252,7 @@ def _till_lines(till: dict) -> list[str]:
 		lines.append(
 			row(
 				f"`{op}`: {label}",
-				*ratio_of(t, "ratio", scale_ms, other_ms),
+				ratio_of(t, "ratio", scale_ms, other_ms),
 				f"{_ms(scale_ms)} ({t['queries'][sites[0]]:.0f} queries)",
 				other_cell + (f"; {failures}" if failures else ""),
 				failed,
@@ -1267,7 +1264,7 @@ def _till_lines(till: dict) -> list[str]:
 			lines.append(
 				row(
 					f"`{op}` … of which the app's: its invoice hook, then the commit with the crediting",
-					*ratio_of(t, "app_ratio", app_scale, app_other),
+					ratio_of(t, "app_ratio", app_scale, app_other),
 					_ms(app_scale),
 					_ms(app_other) if other else "—",
 					failed,
