@@ -25,6 +25,7 @@ from runners import (
 	Worker,
 	alternate,
 	create_payload,
+	index_cost,
 	log,
 	median,
 	paired_interval,
@@ -155,6 +156,11 @@ def measure_submit(ctx) -> dict:
 	statuses = [(r.get("status") or {}).get("status") for r in referee.good]
 	log("(b) ERPNext's sum of the company's month sales, as each submit runs it")
 	month_sales = {site: ctx.workers[site].call("month_sales") for site in sites}
+	log("(b) the app's indexes on Sales Invoice on writing a sale, in two copies of its table")
+	try:
+		cost = index_cost(ctx.workers[ours].call("index_write_cost"))
+	except Exception as e:  # counted in the table, never the end of it
+		cost = {"error": f"{type(e).__name__}: {str(e)[-400:]}"}
 	return {
 		"ms": {s: v.median("ms") for s, v in plain.items()},
 		"ratio": paired_ratio(plain[ours], plain[native], "ms"),
@@ -179,6 +185,7 @@ def measure_submit(ctx) -> dict:
 		"referee_from_app": referee_detail.get("from_app", []),
 		"referee_after_commit": referee_detail.get("from_app_after_commit", []),
 		"month_sales": month_sales,
+		"index_cost": cost,
 		"errors": {**errors(plain), **errors(first)},
 	}
 

@@ -122,6 +122,24 @@ def paired_interval(
 	return (medians[int(0.025 * resamples)], medians[int(0.975 * resamples) - 1])
 
 
+def index_cost(raw: dict) -> dict:
+	"""The summary of worker.index_write_cost: the statements' µs of a sale's insert and submit
+	with the app's indexes on Sales Invoice and without them (medians), the paired ratio with its
+	interval, the median of the pairs' differences, and the commits' µs apart."""
+	with_app, without = (Samples(runs=raw[key]) for key in ("with", "without"))
+	return {
+		"indexes": raw["indexes"],
+		"rows": raw["rows"],
+		"copy_s": raw["copy_s"],
+		"pairs": len(with_app.runs),
+		"us": {"with": with_app.median("us"), "without": without.median("us")},
+		"commit_us": {"with": with_app.median("commit_us"), "without": without.median("commit_us")},
+		"ratio": paired_ratio(with_app, without, "us"),
+		"ratio_ci": paired_interval(with_app, without, "us"),
+		"added_us": median([w["us"] - o["us"] for w, o in zip(with_app.runs, without.runs, strict=True)]),
+	}
+
+
 # --- processes ------------------------------------------------------------------------------
 
 

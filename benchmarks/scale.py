@@ -55,8 +55,18 @@ sys.path.insert(0, str(HERE))
 
 import plans
 import shop
-from runners import Gunicorn, Samples, Worker, alternate, log, median, paired_interval, paired_ratio
-from table import fmt_ratio
+from runners import (
+	Gunicorn,
+	Samples,
+	Worker,
+	alternate,
+	index_cost,
+	log,
+	median,
+	paired_interval,
+	paired_ratio,
+)
+from table import fmt_ratio, index_cost_line
 
 from referral_loyalty.services.sales import COLUMNS as SALE_ENTRY_COLUMNS
 
@@ -1058,6 +1068,11 @@ def measure_till(scale_site: str, runs: int = 25) -> dict:
 			out[path]["full_scans"] = sorted({t for p in out[path]["plans"] for t in p["full_scans"]})
 		log("till: ERPNext's sum of the company's month sales, as a submit runs it")
 		out["month_sales"] = {site: w.call("month_sales") for site, w in workers.items()}
+		log("till: the app's indexes on Sales Invoice on writing a sale, in two copies of its table")
+		try:
+			out["index_cost"] = index_cost(workers[scale_site].call("index_write_cost"))
+		except Exception as e:  # printed in the table, never the end of it
+			out["index_cost"] = {"error": f"{type(e).__name__}: {str(e)[-400:]}"}
 		return out
 	finally:
 		for worker in workers.values():
@@ -1277,6 +1292,9 @@ def _till_lines(till: dict) -> list[str]:
 		]
 	if till.get("month_sales"):
 		lines += ["", *_month_sales_lines(till["month_sales"])]
+	if till.get("index_cost") and "submit_referee" in till:
+		sale_ms = till["submit_referee"]["ms"][sites[0]]
+		lines += ["", index_cost_line(till["index_cost"], sale_ms, "the referee's first sale at scale")]
 	return lines
 
 

@@ -447,6 +447,8 @@ def notes(ctx, results: dict) -> list[str]:
 			)
 			+ "."
 		)
+	if b.get("index_cost"):
+		out.append("- (b) " + index_cost_line(b["index_cost"], b["ms"][ctx.ours], "the plain sale"))
 	out.append(
 		"- A sample that fails (an HTTP error, an exception in-process) is counted in its row as"
 		' "n failed" and left out of the median; a time ratio is the median of the ratios of the'
@@ -460,6 +462,22 @@ def notes(ctx, results: dict) -> list[str]:
 		" commit included) by running the same call in-process."
 	)
 	return out
+
+
+def index_cost_line(cost: dict, sale_ms: float, sale: str) -> str:
+	"""What the app's indexes on Sales Invoice add to writing a sale (worker.index_write_cost)."""
+	if cost.get("error"):
+		return f"The app's index on Sales Invoice on writing a sale: not measured ({cost['error'][-200:]})."
+	names = ", ".join(f"`{name}`" for name in cost["indexes"])
+	return (
+		f"The app's index on Sales Invoice ({names}) on writing a sale: a sale row inserted as a draft"
+		f" and submitted in two copies of this site's Sales Invoice table ({cost['rows']:,} rows),"
+		f" the second without it, {cost['pairs']} pairs: the two statements {cost['us']['with']:,.0f} µs"
+		f" with it against {cost['us']['without']:,.0f} µs without, {fmt_ratio(cost, 'ratio')},"
+		f" {cost['added_us']:+,.0f} µs a sale (median of the pairs), {_div(cost['added_us'], 10 * sale_ms):.3f} %"
+		f" of {sale} ({fmt_ms(sale_ms)}); the two commits {cost['commit_us']['with']:,.0f} µs against"
+		f" {cost['commit_us']['without']:,.0f} µs."
+	)
 
 
 def _scan(p: dict) -> str:

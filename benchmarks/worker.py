@@ -326,6 +326,85 @@ def month_sales(runs: int = 3) -> dict:
 	}
 
 
+INDEX_COPIES = ("_rl_bench_with_indexes", "_rl_bench_without_app_indexes")
+
+
+def index_write_cost(pairs: int = 300) -> dict:
+	"""What the app's indexes on Sales Invoice (``install.INDEXES``) cost a sale to write. Two
+	copies of the site's Sales Invoice table, its rows and indexes, the second without the app's;
+	the same new sale row written in both, pair by pair, alternately first: inserted as a draft,
+	committed, then submitted (docstatus 1, which moves the entry of every index holding it) and
+	committed. Per pair and copy: the two statements' µs, and the two commits' µs apart (the log
+	flush, which an index changes little and the machine a lot). The copies are dropped after."""
+	from frappe.utils import today
+
+	from referral_loyalty.install import INDEXES
+
+	frappe = _frappe()
+	app_indexes = [name for doctype, _columns, name in INDEXES if doctype == "Sales Invoice"]
+	with_copy, without_copy = INDEX_COPIES
+	template = frappe.get_all("Sales Invoice", fields=["*"], order_by="creation desc", limit=1)
+	if not template:
+		raise RuntimeError("the site has no Sales Invoice to copy a new sale from yet")
+	template = template[0]
+	columns = list(template)
+	inserting = {
+		table: "insert into `{}` ({}) values ({})".format(
+			table, ", ".join(f"`{c}`" for c in columns), ", ".join(["%s"] * len(columns))
+		)
+		for table in INDEX_COPIES
+	}
+	try:
+		with shop.stopwatch() as copying:
+			for table in INDEX_COPIES:
+				# DDL on the benchmark's own scratch tables, named above
+				frappe.db.sql_ddl(f"drop table if exists `{table}`")  # nosemgrep
+				frappe.db.sql_ddl(f"create table `{table}` like `tabSales Invoice`")  # nosemgrep
+				frappe.db.sql(f"insert into `{table}` select * from `tabSales Invoice`")  # nosemgrep
+				frappe.db.commit()  # nosemgrep
+			for name in app_indexes:
+				frappe.db.sql_ddl(f"alter table `{without_copy}` drop index `{name}`")  # nosemgrep
+		rows = frappe.db.sql(f"select count(*) from `{with_copy}`")[0][0]  # nosemgrep
+		runs: dict[str, list] = {table: [] for table in INDEX_COPIES}
+		for i in range(pairs):
+			row = {
+				**template,
+				"name": f"RL-BENCH-INDEX-{frappe.generate_hash(length=10)}",
+				"docstatus": 0,
+				"posting_date": today(),
+				"base_grand_total": 100 + i % 97,
+			}
+			values = [row[c] for c in columns]
+			order = INDEX_COPIES if i % 2 == 0 else tuple(reversed(INDEX_COPIES))
+			for table in order:
+				with shop.stopwatch() as insert:
+					frappe.db.sql(inserting[table], values)  # nosemgrep
+				with shop.stopwatch() as insert_commit:
+					frappe.db.commit()  # nosemgrep
+				with shop.stopwatch() as submit:
+					frappe.db.sql(  # nosemgrep
+						f"update `{table}` set docstatus = 1, modified = now(6) where name = %s", row["name"]
+					)
+				with shop.stopwatch() as submit_commit:
+					frappe.db.commit()  # nosemgrep
+				runs[table].append(
+					{
+						"us": 1000 * (insert["ms"] + submit["ms"]),
+						"commit_us": 1000 * (insert_commit["ms"] + submit_commit["ms"]),
+					}
+				)
+	finally:
+		for table in INDEX_COPIES:
+			frappe.db.sql_ddl(f"drop table if exists `{table}`")  # nosemgrep
+	return {
+		"indexes": app_indexes,
+		"rows": rows,
+		"copy_s": copying["ms"] / 1000,
+		"with": runs[with_copy],
+		"without": runs[without_copy],
+	}
+
+
 def _explain(query: str) -> dict:
 	return plans.explain(query)
 
@@ -431,6 +510,7 @@ COMMANDS = {
 	"explain": explain,
 	"sales_update_frequency": sales_update_frequency,
 	"month_sales": month_sales,
+	"index_write_cost": index_write_cost,
 	"profile": profile,
 }
 
