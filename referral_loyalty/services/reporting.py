@@ -27,6 +27,7 @@ Every query is answered from indexes (see ``install.INDEXES`` and the Referral's
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 
 import frappe
@@ -60,6 +61,7 @@ REWARD_INDEX = "rl_reward_offer_index"
 HELD_INDEX = "rl_report_held_index"
 CODE_INDEX = "rl_report_code_index"
 SALE_ENTRY = "Referral Sale Entry"  # the sales ledger: services/sales.py
+Crc32 = CustomFunction("CRC32", ["value"])
 NEW_CUSTOMERS_INDEX = "rl_new_customers_index"  # Customer (creation, rl_referral): install.INDEXES
 # a date range this short is read from the enrolment index; a longer one code by code
 SHORT_RANGE_DAYS = 120
@@ -849,9 +851,30 @@ def _referee_sales(scope: Scope, days: int, code_campaigns: dict) -> list:
 	"""Referees' sales in the ``days`` after enrolment (the sales ledger's rows), per period and
 	campaign code. A referee counts once as a buyer, whatever the sales and their kinds: the rows
 	are summed per referral first, in the covering index's order (a referral's rows lie together
-	under its enrolment day), so no referral is looked up twice, then per period and campaign."""
+	under its enrolment day), so no referral is looked up twice, then per period and campaign.
+
+	Each referral's sums carry its period and campaign code as CRC32 checksums (``_checksums``):
+	the database holds a referral's sums in a temporary table before it groups them again, and
+	there a name takes its whole declared width (140 characters) on each of a year's hundreds of
+	thousands of rows, a checksum 4 bytes. The checksums are read back into names from the periods
+	and the codes themselves; should two of their names share one, the sums are grouped by the
+	names instead."""
 	entry = DocType(SALE_ENTRY)
+	if len(code_campaigns) <= MAX_CAMPAIGN_CODES:
+		rows = _grouped(_referee_sales_query(entry, scope, days, code_campaigns, checksums=True))
+		# read after the sums: the period of every row summed exists by then (a Link)
+		period = DocType("Referral Period")
+		periods = _checksums(frappe.qb.from_(period).select(period.name).run(pluck=True))
+		rows = _from_checksums(rows, periods, _checksums(code_campaigns))
+		if rows is not None:
+			return rows
+	return _grouped(_referee_sales_query(entry, scope, days, code_campaigns, checksums=False))
+
+
+def _referee_sales_query(entry, scope: Scope, days: int, code_campaigns: dict, *, checksums: bool):
 	terms = _group_terms(entry, code_campaigns)
+	if checksums:
+		terms = [Crc32(term) for term in terms]
 	per_referral = (
 		frappe.qb.from_(entry)
 		.force_index(ENTRY_INDEXES["enrolled"])
@@ -868,7 +891,7 @@ def _referee_sales(scope: Scope, days: int, code_campaigns: dict) -> list:
 		.groupby(entry.enrolled_on, entry.referral)
 	).as_("per_referral")
 	groups = [per_referral.referral_period, *([per_referral.referral_code] if len(terms) > 1 else [])]
-	return _grouped(
+	return (
 		frappe.qb.from_(per_referral)
 		.select(
 			*groups,
@@ -878,6 +901,29 @@ def _referee_sales(scope: Scope, days: int, code_campaigns: dict) -> list:
 		)
 		.groupby(*groups)
 	)
+
+
+def _checksums(names) -> dict | None:
+	"""``names`` by their CRC32, as MariaDB's ``CRC32()`` reckons it over the UTF-8 bytes; None
+	when two of them share one."""
+	out = {zlib.crc32(name.encode()): name for name in names}
+	return out if len(out) == len(set(names)) else None
+
+
+def _from_checksums(rows: list, periods: dict | None, codes: dict | None) -> list | None:
+	"""``rows`` of ``_referee_sales`` with their checksums read back into the period and code
+	names; None when that cannot be done exactly (two names of one checksum, or one unknown)."""
+	if periods is None or codes is None:
+		return None
+	for row in rows:
+		for field, names in (("referral_period", periods), ("referral_code", codes)):
+			key = row.get(field)
+			if key is None:
+				continue
+			if int(key) not in names:
+				return None
+			row[field] = names[int(key)]
+	return rows
 
 
 def _days_after(date_field, days: int):

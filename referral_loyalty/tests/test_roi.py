@@ -18,7 +18,10 @@ Referees: 3 enrolled, 2 qualified, 2 buyers, net sales 390, gross profit 150; re
 (coupon) + 2 x 100 x 0.5 (referrer points) + 40 x 0.5 (bonus) = 130; net return 20; ROI 15.4 %.
 """
 
+import random
+import zlib
 from types import SimpleNamespace
+from unittest.mock import patch
 
 import frappe
 from frappe.desk.query_report import run
@@ -129,6 +132,18 @@ def roi_scenario(test) -> SimpleNamespace:
 	)
 
 
+def _names_of_one_checksum(prefix: str) -> tuple[str, str]:
+	"""Two names with one CRC32, in sorted order: a birthday search over random names (about
+	80,000 of them; names that differ in a few neighbouring characters never share one)."""
+	draw, seen = random.Random(0), {}
+	for _i in range(1 << 22):
+		name = f"{prefix}{draw.getrandbits(64):016x}"
+		other = seen.setdefault(zlib.crc32(name.encode()), name)
+		if other != name:
+			return tuple(sorted((other, name)))
+	raise AssertionError("no two names of one checksum")
+
+
 class TestReferralROI(ReferralTestCase):
 	def setUp(self):
 		super().setUp()
@@ -187,6 +202,50 @@ class TestReferralROI(ReferralTestCase):
 		self.assertEqual(out["chart"]["data"]["datasets"][0]["values"], [195, 75])
 		self.assertEqual(out["chart"]["data"]["datasets"][1]["values"], [100, 40])
 		self.assertEqual([s["value"] for s in out["report_summary"]], [130, 20, 75, 40])
+
+	def test_a_codes_own_campaign_groups_its_referees(self):
+		"""A period without a campaign: the referees of a code with a campaign of its own are that
+		campaign's row, their sales read back from the per-referral checksums of the code."""
+		campaign = frappe.get_doc({"doctype": "Campaign", "campaign_name": "RL Influencer"}).insert().name
+		self.s.code.db_set("campaign", campaign)
+		for filters in ({}, {"campaign": campaign}):
+			row = self.report("Referral ROI", **filters)[0][0]
+			self.assertEqual((row["referral_period"], row["campaign"]), (self.s.period.name, campaign))
+			self.assertEqual(
+				[
+					round(row[k], 2)
+					for k in ("enrolled", "buyers", "net_sales", "gross_profit", "reward_cost")
+				],
+				[3, 2, 390, 150, 130],
+			)
+
+	def test_two_period_names_of_one_checksum_give_the_same_figures(self):
+		"""The referees' sums per referral carry the period as a CRC32; when two period names share
+		one, the sums are grouped again by the names themselves, and the figures do not change."""
+		first, second = _names_of_one_checksum("RL-CRC-")
+		self.assertIsNone(reporting._checksums([first, second]))
+		frappe.rename_doc("Referral Period", self.s.period.name, first, force=True)
+		other = make_period("2031-01-01", "2031-01-31", title="Later")
+		frappe.rename_doc("Referral Period", other.name, second, force=True)
+
+		sent = []
+		real_sql = frappe.db.sql
+
+		def recording(query, *args, **kwargs):
+			sent.append(str(query))
+			return real_sql(query, *args, **kwargs)
+
+		with patch.object(frappe.db, "sql", side_effect=recording):
+			row = self.report("Referral ROI")[0][0]
+		self.assertEqual((row["referral_period"], row["period_title"]), (first, "April"))
+		self.assertEqual(
+			[round(row[k], 2) for k in ("enrolled", "qualified", "buyers", "net_sales", "gross_profit")],
+			[3, 2, 2, 390, 150],
+		)
+		summed = [q for q in sent if "per_referral" in q]
+		self.assertEqual(len(summed), 2, summed)  # the checksums' statement, then the names'
+		self.assertIn("CRC32(", summed[0])
+		self.assertNotIn("CRC32(", summed[1])
 
 	def test_gross_profit_is_erpnexts(self):
 		"""The referees' gross profit equals what ERPNext's Gross Profit report says of their sales."""
