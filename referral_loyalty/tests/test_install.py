@@ -1,9 +1,7 @@
-from unittest.mock import patch
-
 import frappe
 
 from referral_loyalty.install import CUSTOM_FIELDS, INDEXES, PROPERTY_SETTERS
-from referral_loyalty.tests.utils import COMPANY, ReferralTestCase
+from referral_loyalty.tests.utils import COMPANY, ReferralTestCase, recorded_sql
 
 
 class TestInstall(ReferralTestCase):
@@ -43,14 +41,7 @@ class TestInstall(ReferralTestCase):
 		``rl_month_sales_index`` alone (every column it reads is in the index)."""
 		from erpnext.setup.doctype.company.company import update_company_current_month_sales
 
-		sent = []
-		real_sql = frappe.db.sql
-
-		def recording(query, *args, **kwargs):
-			sent.append(frappe.db.mogrify(query, args[0] if args else kwargs.get("values")))
-			return real_sql(query, *args, **kwargs)
-
-		with patch.object(frappe.db, "sql", side_effect=recording):
+		with recorded_sql() as sent:
 			update_company_current_month_sales(COMPANY)
 		summing = [q for q in sent if "tabSales Invoice" in q and "sum(" in q.lower()]
 		self.assertEqual(len(summing), 1, sent)

@@ -21,7 +21,6 @@ Referees: 3 enrolled, 2 qualified, 2 buyers, net sales 390, gross profit 150; re
 import random
 import zlib
 from types import SimpleNamespace
-from unittest.mock import patch
 
 import frappe
 from frappe.desk.query_report import run
@@ -42,6 +41,7 @@ from referral_loyalty.tests.utils import (
 	make_invoice,
 	make_period,
 	make_referrer,
+	recorded_sql,
 	referral_of,
 )
 
@@ -228,14 +228,7 @@ class TestReferralROI(ReferralTestCase):
 		other = make_period("2031-01-01", "2031-01-31", title="Later")
 		frappe.rename_doc("Referral Period", other.name, second, force=True)
 
-		sent = []
-		real_sql = frappe.db.sql
-
-		def recording(query, *args, **kwargs):
-			sent.append(str(query))
-			return real_sql(query, *args, **kwargs)
-
-		with patch.object(frappe.db, "sql", side_effect=recording):
+		with recorded_sql() as sent:
 			row = self.report("Referral ROI")[0][0]
 		self.assertEqual((row["referral_period"], row["period_title"]), (first, "April"))
 		self.assertEqual(

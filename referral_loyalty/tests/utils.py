@@ -4,7 +4,9 @@ helpers that create periods, customers and invoices the way a shop would."""
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from typing import ClassVar
+from unittest.mock import patch
 
 import frappe
 from frappe.tests.utils import FrappeTestCase
@@ -230,6 +232,20 @@ def make_return(original, qty: float, submit=True):
 	if submit:
 		ret.submit()
 	return ret
+
+
+@contextmanager
+def recorded_sql():
+	"""Every statement sent through ``frappe.db.sql`` inside the block, with its values, into the
+	list it yields; each is still run (nothing is stubbed)."""
+	sent, real_sql = [], frappe.db.sql
+
+	def recording(query, *args, **kwargs):
+		sent.append(frappe.db.mogrify(query, args[0] if args else kwargs.get("values")))
+		return real_sql(query, *args, **kwargs)
+
+	with patch.object(frappe.db, "sql", side_effect=recording):
+		yield sent
 
 
 def referral_of(customer: str):
