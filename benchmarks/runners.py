@@ -122,10 +122,15 @@ def paired_interval(
 	return (medians[int(0.025 * resamples)], medians[int(0.975 * resamples) - 1])
 
 
-def index_cost(raw: dict) -> dict:
-	"""The summary of worker.index_write_cost: the statements' µs of a sale's insert and submit
-	with the app's indexes on Sales Invoice and without them (medians), the paired ratio with its
-	interval, the median of the pairs' differences, and the commits' µs apart."""
+def index_cost(worker: Worker) -> dict:
+	"""worker.index_write_cost on ``worker``'s site, summed up: the statements' µs of a sale's
+	insert and submit with the app's indexes on Sales Invoice and without them (medians), the
+	paired ratio with its interval, the median of the pairs' differences, and the commits' µs
+	apart. A failure is returned as ``{"error": …}`` for the table to print, never raised."""
+	try:
+		raw = worker.call("index_write_cost")
+	except Exception as e:
+		return {"error": f"{type(e).__name__}: {str(e)[-400:]}"}
 	with_app, without = (Samples(runs=raw[key]) for key in ("with", "without"))
 	return {
 		"indexes": raw["indexes"],

@@ -467,7 +467,8 @@ def notes(ctx, results: dict) -> list[str]:
 def index_cost_line(cost: dict, sale_ms: float, sale: str) -> str:
 	"""What the app's indexes on Sales Invoice add to writing a sale (worker.index_write_cost)."""
 	if cost.get("error"):
-		return f"The app's index on Sales Invoice on writing a sale: not measured ({cost['error'][-200:]})."
+		error = " ".join(cost["error"].split())[-200:]  # one line of the table's notes
+		return f"The app's index on Sales Invoice on writing a sale: not measured ({error})."
 	names = ", ".join(f"`{name}`" for name in cost["indexes"])
 	return (
 		f"The app's index on Sales Invoice ({names}) on writing a sale: a sale row inserted as a draft"

@@ -61,11 +61,11 @@ REWARD_INDEX = "rl_reward_offer_index"
 HELD_INDEX = "rl_report_held_index"
 CODE_INDEX = "rl_report_code_index"
 SALE_ENTRY = "Referral Sale Entry"  # the sales ledger: services/sales.py
-Crc32 = CustomFunction("CRC32", ["value"])
 NEW_CUSTOMERS_INDEX = "rl_new_customers_index"  # Customer (creation, rl_referral): install.INDEXES
 # a date range this short is read from the enrolment index; a longer one code by code
 SHORT_RANGE_DAYS = 120
 ROI_DAYS = 90
+Crc32 = CustomFunction("CRC32", ["value"])
 
 
 @dataclass(frozen=True)
