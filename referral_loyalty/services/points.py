@@ -23,8 +23,8 @@ from __future__ import annotations
 import datetime as dt
 
 import frappe
-from frappe.query_builder import DocType
-from frappe.query_builder.functions import Sum
+from frappe.query_builder import Case, DocType
+from frappe.query_builder.functions import Coalesce, Sum
 from frappe.utils import add_days, flt, getdate, today
 
 from referral_loyalty.rules import rewards
@@ -84,8 +84,9 @@ def award(
 
 
 def take_back(entry: str) -> str:
-	"""Withdraw the unspent points of a reward entry; ``Withdrawn`` when none were spent, else
-	``Redeemed`` (the spent part stays spent)."""
+	"""Withdraw the unspent points of a reward entry; ``Withdrawn`` when none are spent, else
+	``Redeemed`` (the spent part stays spent). Safe to run again: only what is unspent and not
+	taken back yet is offset (points given back by a cancelled spend since, for instance)."""
 	row = frappe.db.get_value(
 		"Loyalty Point Entry",
 		entry,
@@ -105,13 +106,20 @@ def take_back(entry: str) -> str:
 	if not row:
 		return rewards.WITHDRAWN
 	lpe = DocType("Loyalty Point Entry")
-	redeemed = -flt(
-		frappe.qb.from_(lpe)
-		.select(Sum(lpe.loyalty_points))
+	spent, taken = (
+		-flt(value)
+		for value in frappe.qb.from_(lpe)
+		.select(
+			Sum(Case().when(Coalesce(lpe.rl_side, "") == "", lpe.loyalty_points).else_(0)),
+			Sum(Case().when(Coalesce(lpe.rl_side, "") != "", lpe.loyalty_points).else_(0)),
+		)
 		.where((lpe.redeem_against == entry) & (lpe.loyalty_points < 0))
-		.run()[0][0]
+		.run()[0]
 	)
-	unspent = int(row.loyalty_points - redeemed)
+	# what the customer spent (redemptions) and what was taken back before (this function's own
+	# rows, which carry the side): a spend cancelled since gives its points back to the balance,
+	# and taking back again offsets them too
+	unspent = int(row.loyalty_points - spent - taken)
 	if unspent > 0:
 		offset = frappe.get_doc(
 			{
@@ -133,7 +141,7 @@ def take_back(entry: str) -> str:
 		offset.flags.ignore_permissions = True
 		offset.flags.ignore_links = True
 		offset.insert()
-	return rewards.WITHDRAWN if redeemed <= 0 else rewards.REDEEMED
+	return rewards.WITHDRAWN if spent <= 0 else rewards.REDEEMED
 
 
 def balance(customer: str, company: str) -> int:

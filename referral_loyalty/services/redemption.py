@@ -1,8 +1,10 @@
 """A paid referrer reward or milestone bonus is recorded ``Redeemed`` when the customer uses it:
 a reward coupon applied on a submitted sale, or reward points spent on one (ERPNext's redemption
-entries against the reward's entry). Cancelling that sale makes it ``Issued`` again, unless the
-referral was reversed meanwhile (a used reward stays recorded as used). The ledger then answers
-"was the reward used?" from its own rows, which the reports count from an index.
+entries against the reward's entry). Cancelling that sale makes it ``Issued`` again while it is
+still earned; a reward no longer earned by then (its referral reversed or rejected, its milestone
+lost while it was used, when it could only be recorded as used) is taken back at that moment,
+since the cancel gives it back to the customer. The ledger then answers "was the reward used?"
+from its own rows, which the reports count from an index.
 
 Runs in the sale's own transaction but never waits for a row another transaction holds (a credit
 or a reversal of the same referral at that moment): such a row is skipped here, and the daily
@@ -13,12 +15,14 @@ because of this.
 from __future__ import annotations
 
 import frappe
-from frappe.query_builder import DocType
+from frappe.query_builder import Criterion, DocType
 from frappe.query_builder.functions import Coalesce
-from frappe.utils import add_days, now_datetime
+from frappe.utils import add_days, now_datetime, today
 
 from referral_loyalty.rules import eligibility, rewards
 from referral_loyalty.services import coupons as reward_coupons
+from referral_loyalty.services import points
+from referral_loyalty.services.codes import count_referrals
 
 SIDES = (rewards.REFERRER, rewards.BONUS)
 
@@ -36,10 +40,13 @@ def before_cancel(invoice) -> None:
 
 
 def on_cancel(invoice) -> None:
-	"""The sale that used them is cancelled: used nowhere else any more → Issued again."""
+	"""The sale that used them is cancelled: no longer earned → taken back; used nowhere else any
+	more → Issued again."""
 	coupons, entries = _used_on(invoice)
 	entries = invoice.flags.rl_spent_rewards or entries
 	coupons = [c for c in coupons if not _applied_elsewhere(c, invoice)]
+	if coupons or entries:
+		_take_back_unearned(coupons, entries)
 	entries = [e for e in entries if not _spent_elsewhere(e, invoice)]
 	if coupons or entries:
 		_record(coupons, entries, rewards.REDEEMED, rewards.ISSUED)
@@ -108,24 +115,109 @@ def _spent_elsewhere(entry: str, invoice) -> bool:
 	)
 
 
+def _take_back_unearned(coupons: list[str], entries: list[str]) -> int:
+	"""Rewards recorded ``Redeemed`` on these coupons (used on no submitted sale any more) or point
+	entries (whose spends on the cancelled sale ERPNext has deleted) that are no longer earned: the
+	referrer's reward of a referral that is not Qualified any more, a bonus whose referrer has fewer
+	qualified referrals in its period than its milestone. They are taken back as they would have
+	been had they not been used; rows another transaction holds are left to ``reconcile``. Returns
+	how many."""
+	referral, bonus = DocType("Referral"), DocType("Referral Bonus")
+	rows = [
+		row
+		for paid_with in _paid_with(
+			referral.referrer_coupon, referral.referrer_points_entry, coupons, entries
+		)
+		for row in frappe.qb.from_(referral)
+		.select(
+			referral.name,
+			referral.referrer_coupon.as_("coupon"),
+			referral.referrer_points_entry.as_("points_entry"),
+		)
+		.where(paid_with)
+		.where(
+			(referral.referrer_reward_status == rewards.REDEEMED) & (referral.status != eligibility.QUALIFIED)
+		)
+		.for_update(skip_locked=True)
+		.run(as_dict=True)
+	]
+	for row in rows:
+		outcome = _take_back(row, coupons)
+		frappe.qb.update(referral).set(referral.referrer_reward_status, outcome).set(
+			referral.modified, now_datetime()
+		).where(referral.name == row.name).run()
+	bonuses = [
+		row
+		for paid_with in _paid_with(bonus.coupon, bonus.points_entry, coupons, entries)
+		for row in frappe.qb.from_(bonus)
+		.select(
+			bonus.name,
+			bonus.referrer,
+			bonus.referral_period,
+			bonus.milestone,
+			bonus.coupon,
+			bonus.points_entry,
+		)
+		.where(paid_with & (bonus.status == rewards.REDEEMED))
+		.for_update(skip_locked=True)
+		.run(as_dict=True)
+	]
+	lost = [
+		row
+		for row in bonuses
+		if count_referrals(
+			referrer=row.referrer, referral_period=row.referral_period, status=eligibility.QUALIFIED
+		)
+		< row.milestone
+	]
+	for row in lost:
+		outcome = _take_back(row, coupons)
+		update = frappe.qb.update(bonus).set(bonus.status, outcome).set(bonus.modified, now_datetime())
+		if outcome == rewards.WITHDRAWN:
+			update = update.set(bonus.withdrawn_on, today())
+		update.where(bonus.name == row.name).run()
+	return len(rows) + len(lost)
+
+
+def _take_back(row, unused_coupons: list[str]) -> str:
+	"""Take back a reward (``row.coupon`` or ``row.points_entry``) that is no longer earned; what the
+	reward is then: ``Withdrawn``, or still ``Redeemed`` when it is used elsewhere."""
+	if row.coupon:
+		if row.coupon not in unused_coupons:
+			return rewards.REDEEMED  # applied on another submitted sale
+		reward_coupons.withdraw(row.coupon)
+		return rewards.WITHDRAWN
+	if row.points_entry:
+		return points.take_back(row.points_entry)
+	return rewards.REDEEMED
+
+
+def _paid_with(coupon_field, entry_field, coupons: list[str], entries: list[str]) -> list[Criterion]:
+	"""The rows paid with these coupons, then those paid with these point entries: a condition
+	each, so that each statement reads one index (an OR of the two could read the whole table)."""
+	return [
+		*([coupon_field.isin(coupons)] if coupons else []),
+		*([entry_field.isin(entries)] if entries else []),
+	]
+
+
 def _record(coupons: list[str], entries: list[str], before: str, after: str) -> int:
 	"""``before`` → ``after`` on the referrals and bonuses paid with these rewards; returns how many."""
 	referral, bonus = DocType("Referral"), DocType("Referral Bonus")
-	paid_with = []
-	if coupons:
-		paid_with.append((referral.referrer_coupon.isin(coupons), bonus.coupon.isin(coupons)))
-	if entries:
-		paid_with.append((referral.referrer_points_entry.isin(entries), bonus.points_entry.isin(entries)))
 	return sum(
-		_set_unlocked(referral, referral.referrer_reward_status, on_referral, before, after)
-		+ _set_unlocked(bonus, bonus.status, on_bonus, before, after)
-		for on_referral, on_bonus in paid_with
+		_set_unlocked(referral, referral.referrer_reward_status, paid_with, before, after)
+		for paid_with in _paid_with(
+			referral.referrer_coupon, referral.referrer_points_entry, coupons, entries
+		)
+	) + sum(
+		_set_unlocked(bonus, bonus.status, paid_with, before, after)
+		for paid_with in _paid_with(bonus.coupon, bonus.points_entry, coupons, entries)
 	)
 
 
 def _set_unlocked(table, status_field, paid_with, before: str, after: str) -> int:
 	"""``before`` → ``after`` on the rows paid with these rewards that no other transaction holds
-	(SKIP LOCKED); a referral reversed meanwhile keeps its used reward recorded. Returns how many."""
+	(SKIP LOCKED); only a Qualified referral's reward is ``Issued`` again. Returns how many."""
 	query = (
 		frappe.qb.from_(table)
 		.select(table.name)
@@ -149,9 +241,10 @@ def daily() -> int:
 
 def reconcile(days: int = 2) -> int:
 	"""The daily catch-up: referrer rewards and bonuses paid with a coupon that was used (or spent
-	points) but still ``Issued`` — a row another transaction held when its sale was submitted.
-	Looks at the reward coupons and point entries changed in the last ``days`` days; returns how
-	many it recorded."""
+	points) but still ``Issued`` — a row another transaction held when its sale was submitted —
+	and those still ``Redeemed`` with a coupon unused again, held when that sale was cancelled
+	(taken back, or ``Issued`` again, as the cancel would have done). Looks at the reward coupons
+	and point entries changed in the last ``days`` days; returns how many it recorded."""
 	since = add_days(now_datetime(), -days)
 	coupon, lpe = DocType("POS Coupon"), DocType("Loyalty Point Entry")
 	used = (
@@ -175,4 +268,30 @@ def reconcile(days: int = 2) -> int:
 		)
 		.run(pluck=True)
 	)
-	return _record(used, spent, rewards.ISSUED, rewards.REDEEMED) if used or spent else 0
+	recorded = _record(used, spent, rewards.ISSUED, rewards.REDEEMED) if used or spent else 0
+	# coupons of rewards recorded Redeemed whose sale was cancelled while another transaction held
+	# the reward's row: unused again now
+	referral, bonus = DocType("Referral"), DocType("Referral Bonus")
+	unused = [
+		name
+		for table, status, paid_with in (
+			(referral, referral.referrer_reward_status, referral.referrer_coupon),
+			(bonus, bonus.status, bonus.coupon),
+		)
+		for name in frappe.qb.from_(coupon)
+		.join(table)
+		.on(paid_with == coupon.name)
+		.select(coupon.name)
+		.where(
+			(coupon.modified >= since)
+			& coupon.rl_side.isin(SIDES)
+			& (Coalesce(coupon.used, 0) == 0)
+			& (coupon.rl_withdrawn == 0)
+			& (status == rewards.REDEEMED)
+		)
+		.run(pluck=True)
+	]
+	if unused:
+		recorded += _take_back_unearned(unused, [])
+		recorded += _record(unused, [], rewards.REDEEMED, rewards.ISSUED)
+	return recorded

@@ -68,6 +68,13 @@ def submit_invoice(
 	return {"ok": True, "invoice": name}
 
 
+def cancel_invoice(doctype: str, name: str) -> dict:
+	"""Cancel a submitted invoice and commit, as a request does."""
+	frappe.get_doc(doctype, name).cancel()
+	frappe.db.commit()
+	return {"ok": True, "invoice": name}
+
+
 def sweep(start_at: float | None = None, rounds: int = 1) -> dict:
 	from referral_loyalty.services import outbox
 
@@ -138,6 +145,7 @@ ACTIONS = {
 	f.__name__: f
 	for f in (
 		submit_invoice,
+		cancel_invoice,
 		sweep,
 		hold_code_lock,
 		hold_referral_lock,

@@ -219,6 +219,47 @@ class TestRedemptionNeverWaits(FaultTestCase):
 				frappe.db.delete(child, {"parent": sale.name})
 			frappe.db.commit()  # nosemgrep
 
+	def test_a_reversed_rewards_sale_cancelled_while_its_referral_is_locked_is_taken_back_by_the_daily_job(
+		self,
+	):
+		from referral_loyalty.services import redemption
+		from referral_loyalty.tests.test_reports import redeem_grand_total
+
+		referee_sale = processes.result(
+			processes.spawn("submit_invoice", doctype="Sales Invoice", name=self.invoices[0].name)
+		)
+		self.assertTrue(referee_sale["ok"], referee_sale)
+		coupon = self.referral(self.referees[0]).referrer_coupon
+		sale = redeem_grand_total(self.referrer.name, coupon, 100, 15, today(), submit=False)
+		self.invoices.append(sale)  # removed with the set-up
+		frappe.db.commit()  # nosemgrep
+		try:
+			for action, invoice in (("submit_invoice", sale), ("cancel_invoice", self.invoices[0])):
+				done = processes.result(processes.spawn(action, doctype="Sales Invoice", name=invoice.name))
+				self.assertTrue(done["ok"], done)
+			referral = self.referral(self.referees[0])
+			self.assertEqual((referral.status, referral.referrer_reward_status), ("Reversed", "Redeemed"))
+			holder = processes.spawn("hold_referral_lock", referral=referral.name, seconds=15)
+			time.sleep(4)  # the lock is held
+			started = time.time()
+			cancelled = processes.result(
+				processes.spawn("cancel_invoice", doctype="Sales Invoice", name=sale.name)
+			)
+			self.assertTrue(cancelled["ok"], cancelled)
+			self.assertLess(time.time() - started, 10, "the cancel waited for the referral's lock")
+			self.assertEqual(self.referral(self.referees[0]).referrer_reward_status, "Redeemed")  # skipped
+			self.assertEqual(frappe.db.get_value("POS Coupon", coupon, ["used", "rl_withdrawn"]), (0, 0))
+			self.assertTrue(processes.result(holder)["ok"])
+			self.assertEqual(redemption.reconcile(), 1)  # the daily job takes it back
+			frappe.db.commit()  # nosemgrep
+			self.assertEqual(self.referral(self.referees[0]).referrer_reward_status, "Withdrawn")
+			self.assertEqual(frappe.db.get_value("POS Coupon", coupon, "rl_withdrawn"), 1)
+			self.assertEqual(redemption.reconcile(), 0)
+		finally:
+			for child in ("POS Coupon Detail", "POS Offer Detail"):
+				frappe.db.delete(child, {"parent": sale.name})
+			frappe.db.commit()  # nosemgrep
+
 
 class TestPeriodsAcrossProcesses(ProcessTestCase):
 	"""The running period is cached for every process (services/periods.py): a change reaches

@@ -110,6 +110,31 @@ class TestPointsRewards(RewardTestCase):
 		self.assertEqual(referral.referrer_reward_status, "Redeemed")
 		self.assertEqual(self.balance(self.referrer.name, "2026-03-07"), 0)  # 100 - 60 spent - 40 back
 
+	def test_points_a_cancelled_spend_gives_back_to_a_reversed_reward_are_taken_back(self):
+		referee = self.enrol()
+		inv = self.buy(referee, 100, "2026-03-06")
+		with self.on("2026-03-07"):
+			spend = make_invoice(
+				self.referrer.name,
+				120,
+				"2026-03-07",
+				redeem_loyalty_points=1,
+				loyalty_points=60,
+				loyalty_program=LOYALTY_PROGRAM,
+			)
+			inv.reload()
+			inv.cancel()
+		self.assertEqual(referral_of(referee.name).referrer_reward_status, "Redeemed")
+		self.assertEqual(self.balance(self.referrer.name, "2026-03-07"), 0)  # 100 - 60 spent - 40 back
+		with self.on("2026-03-08"):
+			spend.reload()
+			spend.cancel()  # ERPNext gives the 60 points back
+		self.assertEqual(referral_of(referee.name).referrer_reward_status, "Withdrawn")
+		self.assertEqual(self.balance(self.referrer.name, "2026-03-08"), 0)
+		entry = referral_of(referee.name).referrer_points_entry
+		self.assertEqual(points.take_back(entry), "Withdrawn")  # again: nothing left to offset
+		self.assertEqual(self.balance(self.referrer.name, "2026-03-08"), 0)
+
 	def test_a_customer_of_another_program_of_the_company_gets_the_same_value_in_theirs(self):
 		other = "RL Points x2"
 		ensure_loyalty_program(other)
@@ -243,6 +268,39 @@ class TestMilestones(RewardTestCase):
 		bonuses = self.bonuses()
 		self.assertEqual(bonuses[3].status, "Issued")
 		self.assertEqual(frappe.db.count("Referral Bonus", {"referrer": self.referrer.name}), 2)
+
+	def test_a_used_bonus_whose_milestone_was_lost_is_withdrawn_when_its_sale_is_cancelled(self):
+		from referral_loyalty.tests.test_reports import redeem_grand_total
+
+		referees = [self.enrol() for _ in range(2)]
+		invoices = [self.buy(r, 100, "2026-03-06") for r in referees]
+		coupon = self.bonuses()[2].coupon
+		with self.on("2026-03-07"):
+			used_on = redeem_grand_total(self.referrer.name, coupon, 100, 15, "2026-03-07")
+		self.assertEqual(self.bonuses()[2].status, "Redeemed")
+		with self.on("2026-03-08"):
+			invoices[0].reload()
+			invoices[0].cancel()  # one qualified referral left: under the milestone of 2
+		self.assertEqual(self.bonuses()[2].status, "Redeemed")
+		with self.on("2026-03-09"):
+			used_on.reload()
+			used_on.cancel()
+		self.assertEqual(self.bonuses()[2].status, "Withdrawn")
+		self.assertEqual(frappe.db.get_value("POS Coupon", coupon, ["used", "rl_withdrawn"]), (0, 1))
+
+	def test_a_used_bonus_still_reached_is_issued_again_when_its_sale_is_cancelled(self):
+		from referral_loyalty.tests.test_reports import redeem_grand_total
+
+		for referee in [self.enrol() for _ in range(2)]:
+			self.buy(referee, 100, "2026-03-06")
+		coupon = self.bonuses()[2].coupon
+		with self.on("2026-03-07"):
+			used_on = redeem_grand_total(self.referrer.name, coupon, 100, 15, "2026-03-07")
+		with self.on("2026-03-09"):
+			used_on.reload()
+			used_on.cancel()
+		self.assertEqual(self.bonuses()[2].status, "Issued")
+		self.assertEqual(frappe.db.get_value("POS Coupon", coupon, ["used", "rl_withdrawn"]), (0, 0))
 
 	def test_a_bonus_reached_during_a_hold_waits_with_the_referral(self):
 		self.period.db_set("reward_hold_days", 10)

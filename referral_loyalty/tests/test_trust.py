@@ -176,6 +176,54 @@ class TestWithdrawnCoupons(CreditTestCase):
 			self.assertEqual(frappe.db.get_value(doctype, draft.name, "docstatus"), 0)
 		self.assertEqual(frappe.db.get_value("POS Coupon", referral.referrer_coupon, "used"), 0)
 
+	def test_a_used_reward_whose_referral_was_reversed_is_withdrawn_when_its_sale_is_cancelled(self):
+		"""Used, then its referral reversed: recorded Redeemed. Cancelling the sale that used it
+		gives the coupon back to POS Awesome's count; the reward is taken back then, not issued
+		again, and the coupon is refused from then on."""
+		from referral_loyalty.tests.test_reports import redeem_grand_total
+
+		referee = self.enrol()
+		inv = self.buy(referee, 100, "2026-03-06")
+		coupon = referral_of(referee.name).referrer_coupon
+		with self.on("2026-03-07"):
+			used_on = redeem_grand_total(self.referrer.name, coupon, 100, 15, "2026-03-07")
+		self.assertEqual(referral_of(referee.name).referrer_reward_status, "Redeemed")
+		with self.on("2026-03-08"):
+			inv.reload()
+			inv.cancel()
+		referral = referral_of(referee.name)
+		self.assertEqual((referral.status, referral.referrer_reward_status), ("Reversed", "Redeemed"))
+		self.assertEqual(frappe.db.get_value("POS Coupon", coupon, ["used", "rl_withdrawn"]), (1, 0))
+
+		with self.on("2026-03-09"):
+			used_on.reload()
+			used_on.cancel()
+		self.assertEqual(referral_of(referee.name).referrer_reward_status, "Withdrawn")
+		self.assertEqual(frappe.db.get_value("POS Coupon", coupon, ["used", "rl_withdrawn"]), (0, 1))
+		with self.on("2026-03-10"):
+			again = redeem_grand_total(self.referrer.name, coupon, 100, 15, "2026-03-10", submit=False)
+			with self.assertRaises(WithdrawnCoupon):
+				again.submit()
+		self.assertEqual(frappe.db.get_value("POS Coupon", coupon, "used"), 0)
+
+	def test_a_used_reward_of_a_qualified_referral_is_issued_again_when_its_sale_is_cancelled(self):
+		from referral_loyalty.tests.test_reports import redeem_grand_total
+
+		referee = self.enrol()
+		self.buy(referee, 100, "2026-03-06")
+		coupon = referral_of(referee.name).referrer_coupon
+		with self.on("2026-03-07"):
+			used_on = redeem_grand_total(self.referrer.name, coupon, 100, 15, "2026-03-07")
+		with self.on("2026-03-09"):
+			used_on.reload()
+			used_on.cancel()
+		self.assertEqual(referral_of(referee.name).referrer_reward_status, "Issued")
+		self.assertEqual(frappe.db.get_value("POS Coupon", coupon, ["used", "rl_withdrawn"]), (0, 0))
+		with self.on("2026-03-10"):
+			again = redeem_grand_total(self.referrer.name, coupon, 100, 15, "2026-03-10")
+		self.assertEqual(again.docstatus, 1)
+		self.assertEqual(referral_of(referee.name).referrer_reward_status, "Redeemed")
+
 
 class TestLedgerIsNotEditableByHand(CreditTestCase):
 	def setUp(self):
