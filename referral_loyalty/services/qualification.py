@@ -75,6 +75,38 @@ def credit_sale(referral_name: str, code, invoice_type: str, invoice: str) -> st
 		if referral.referral_period:
 			sales.follow_period(referral.name, referral.referral_period)
 		return f"no change: the referral is {referral.status}"
+	facts, outcome = _sale_outcome(referral, invoice_type, invoice)
+	if referral.status == eligibility.UNDER_REVIEW:
+		# the sale is kept, and the referral is credited by it when a manager approves it. Only a
+		# sale that qualifies is kept, and a later one never replaces a kept sale that still does
+		# (a late sale, or one cancelled since, would lose the referral an earlier good sale).
+		if outcome.status != eligibility.QUALIFIED:
+			why = _NOTES["late"] if outcome.status == eligibility.EXPIRED else _NOTES.get(outcome.note)
+			return f"under review, not kept: {why}"
+		if referral.qualifying_invoice and (
+			_sale_outcome(referral, referral.qualifying_invoice_type, referral.qualifying_invoice)[1].status
+			== eligibility.QUALIFIED
+		):
+			return f"under review: {referral.qualifying_invoice} is kept"
+		referral.qualifying_invoice_type = invoice_type
+		referral.qualifying_invoice = invoice
+		ledger.save(referral)
+		return "under review: credited on approval"
+	if outcome.status is None:
+		return f"no credit: {_NOTES.get(outcome.note, outcome.note)}"
+	referral.qualifying_invoice_type = invoice_type
+	referral.qualifying_invoice = invoice
+	if outcome.status == eligibility.EXPIRED:
+		referral.status = eligibility.EXPIRED
+		referral.reason = outcome.reason
+		ledger.save(referral)
+		return "expired: the sale came after the qualifying window"
+	return credit(referral, code, qualified_on=facts.posting_date)
+
+
+def _sale_outcome(referral, invoice_type: str, invoice: str):
+	"""The sale as it is now (re-read) and what it does to the referral (one under review is
+	judged as Pending)."""
 	sale = _read_sale(invoice_type, invoice)
 	facts = PurchaseFacts(
 		posting_date=getdate(sale.posting_date) if sale else getdate(),
@@ -86,21 +118,7 @@ def credit_sale(referral_name: str, code, invoice_type: str, invoice: str) -> st
 		same_company=bool(sale and sale.company == referral.company),
 	)
 	status = eligibility.PENDING if referral.status == eligibility.UNDER_REVIEW else referral.status
-	outcome = eligibility.purchase_outcome(facts, status)
-	if outcome.status is None:
-		return f"no credit: {_NOTES.get(outcome.note, outcome.note)}"
-	referral.qualifying_invoice_type = invoice_type
-	referral.qualifying_invoice = invoice
-	if referral.status == eligibility.UNDER_REVIEW:
-		# the sale is kept; the referral is credited when a manager approves it
-		ledger.save(referral)
-		return "under review: credited on approval"
-	if outcome.status == eligibility.EXPIRED:
-		referral.status = eligibility.EXPIRED
-		referral.reason = outcome.reason
-		ledger.save(referral)
-		return "expired: the sale came after the qualifying window"
-	return credit(referral, code, qualified_on=facts.posting_date)
+	return facts, eligibility.purchase_outcome(facts, status)
 
 
 def credit_enrolment(referral_name: str, code) -> str:

@@ -185,80 +185,75 @@ class TestSweepRacesTill(FaultTestCase):
 
 
 class TestRedemptionNeverWaits(FaultTestCase):
-	def test_a_reward_used_while_its_referral_is_locked_neither_waits_nor_fails_the_sale(self):
-		from referral_loyalty.services import redemption
-		from referral_loyalty.tests.test_reports import redeem_grand_total
-
+	def setUp(self):
+		super().setUp()
 		referee_sale = processes.result(
 			processes.spawn("submit_invoice", doctype="Sales Invoice", name=self.invoices[0].name)
 		)
 		self.assertTrue(referee_sale["ok"], referee_sale)
-		referral = self.referral(self.referees[0])
-		self.assertEqual((referral.status, referral.referrer_reward_status), ("Qualified", "Issued"))
-		sale = redeem_grand_total(
-			self.referrer.name, referral.referrer_coupon, 100, 15, today(), submit=False
-		)
+		self.coupon = self.referral(self.referees[0]).referrer_coupon
+
+	def reward_sale(self):
+		"""A draft sale of the referrer with the reward coupon applied (committed)."""
+		from referral_loyalty.tests.test_reports import redeem_grand_total
+
+		sale = redeem_grand_total(self.referrer.name, self.coupon, 100, 15, today(), submit=False)
 		self.invoices.append(sale)  # removed with the set-up
 		frappe.db.commit()  # nosemgrep
-		try:
-			holder = processes.spawn("hold_referral_lock", referral=referral.name, seconds=15)
-			time.sleep(4)  # the lock is held
-			started = time.time()
-			used = processes.result(
-				processes.spawn("submit_invoice", doctype="Sales Invoice", name=sale.name)
-			)
-			self.assertTrue(used["ok"], used)
-			self.assertLess(time.time() - started, 10, "the sale waited for the referral's lock")
-			self.assertEqual(self.referral(self.referees[0]).referrer_reward_status, "Issued")  # skipped
-			self.assertTrue(processes.result(holder)["ok"])
-			self.assertEqual(redemption.reconcile(), 1)  # the daily job records it
-			frappe.db.commit()  # nosemgrep
-			self.assertEqual(self.referral(self.referees[0]).referrer_reward_status, "Redeemed")
-		finally:
-			for child in ("POS Coupon Detail", "POS Offer Detail"):
-				frappe.db.delete(child, {"parent": sale.name})
-			frappe.db.commit()  # nosemgrep
+		return sale
+
+	def tearDown(self):
+		frappe.db.rollback()
+		for child in ("POS Coupon Detail", "POS Offer Detail"):
+			frappe.db.delete(child, {"parent": ("in", [i.name for i in self.invoices])})
+		frappe.db.commit()  # nosemgrep
+		super().tearDown()
+
+	def act(self, action: str, invoice) -> None:
+		done = processes.result(processes.spawn(action, doctype="Sales Invoice", name=invoice.name))
+		self.assertTrue(done["ok"], done)
+
+	def act_while_locked(self, action: str, invoice) -> None:
+		"""``action`` on ``invoice`` in a process of its own while another holds the referral's row
+		lock: it must neither wait for it nor fail."""
+		holder = processes.spawn(
+			"hold_referral_lock", referral=self.referral(self.referees[0]).name, seconds=15
+		)
+		time.sleep(4)  # the lock is held
+		started = time.time()
+		self.act(action, invoice)
+		self.assertLess(time.time() - started, 10, f"{action} waited for the referral's lock")
+		self.assertTrue(processes.result(holder)["ok"])
+
+	def test_a_reward_used_while_its_referral_is_locked_neither_waits_nor_fails_the_sale(self):
+		from referral_loyalty.services import redemption
+
+		referral = self.referral(self.referees[0])
+		self.assertEqual((referral.status, referral.referrer_reward_status), ("Qualified", "Issued"))
+		self.act_while_locked("submit_invoice", self.reward_sale())
+		self.assertEqual(self.referral(self.referees[0]).referrer_reward_status, "Issued")  # skipped
+		self.assertEqual(redemption.reconcile(), 1)  # the daily job records it
+		frappe.db.commit()  # nosemgrep
+		self.assertEqual(self.referral(self.referees[0]).referrer_reward_status, "Redeemed")
 
 	def test_a_reversed_rewards_sale_cancelled_while_its_referral_is_locked_is_taken_back_by_the_daily_job(
 		self,
 	):
 		from referral_loyalty.services import redemption
-		from referral_loyalty.tests.test_reports import redeem_grand_total
 
-		referee_sale = processes.result(
-			processes.spawn("submit_invoice", doctype="Sales Invoice", name=self.invoices[0].name)
-		)
-		self.assertTrue(referee_sale["ok"], referee_sale)
-		coupon = self.referral(self.referees[0]).referrer_coupon
-		sale = redeem_grand_total(self.referrer.name, coupon, 100, 15, today(), submit=False)
-		self.invoices.append(sale)  # removed with the set-up
+		sale = self.reward_sale()
+		self.act("submit_invoice", sale)
+		self.act("cancel_invoice", self.invoices[0])  # the referee's sale: the referral is reversed
+		referral = self.referral(self.referees[0])
+		self.assertEqual((referral.status, referral.referrer_reward_status), ("Reversed", "Redeemed"))
+		self.act_while_locked("cancel_invoice", sale)
+		self.assertEqual(self.referral(self.referees[0]).referrer_reward_status, "Redeemed")  # skipped
+		self.assertEqual(frappe.db.get_value("POS Coupon", self.coupon, ["used", "rl_withdrawn"]), (0, 0))
+		self.assertEqual(redemption.reconcile(), 1)  # the daily job takes it back
 		frappe.db.commit()  # nosemgrep
-		try:
-			for action, invoice in (("submit_invoice", sale), ("cancel_invoice", self.invoices[0])):
-				done = processes.result(processes.spawn(action, doctype="Sales Invoice", name=invoice.name))
-				self.assertTrue(done["ok"], done)
-			referral = self.referral(self.referees[0])
-			self.assertEqual((referral.status, referral.referrer_reward_status), ("Reversed", "Redeemed"))
-			holder = processes.spawn("hold_referral_lock", referral=referral.name, seconds=15)
-			time.sleep(4)  # the lock is held
-			started = time.time()
-			cancelled = processes.result(
-				processes.spawn("cancel_invoice", doctype="Sales Invoice", name=sale.name)
-			)
-			self.assertTrue(cancelled["ok"], cancelled)
-			self.assertLess(time.time() - started, 10, "the cancel waited for the referral's lock")
-			self.assertEqual(self.referral(self.referees[0]).referrer_reward_status, "Redeemed")  # skipped
-			self.assertEqual(frappe.db.get_value("POS Coupon", coupon, ["used", "rl_withdrawn"]), (0, 0))
-			self.assertTrue(processes.result(holder)["ok"])
-			self.assertEqual(redemption.reconcile(), 1)  # the daily job takes it back
-			frappe.db.commit()  # nosemgrep
-			self.assertEqual(self.referral(self.referees[0]).referrer_reward_status, "Withdrawn")
-			self.assertEqual(frappe.db.get_value("POS Coupon", coupon, "rl_withdrawn"), 1)
-			self.assertEqual(redemption.reconcile(), 0)
-		finally:
-			for child in ("POS Coupon Detail", "POS Offer Detail"):
-				frappe.db.delete(child, {"parent": sale.name})
-			frappe.db.commit()  # nosemgrep
+		self.assertEqual(self.referral(self.referees[0]).referrer_reward_status, "Withdrawn")
+		self.assertEqual(frappe.db.get_value("POS Coupon", self.coupon, "rl_withdrawn"), 1)
+		self.assertEqual(redemption.reconcile(), 0)
 
 
 class TestPeriodsAcrossProcesses(ProcessTestCase):

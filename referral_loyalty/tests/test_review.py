@@ -132,6 +132,39 @@ class TestDecisions(ReviewTestCase):
 		)
 		self.assertTrue(referral.referrer_coupon)
 
+	def test_a_later_or_late_sale_never_replaces_a_kept_sale_that_still_qualifies(self):
+		_referrer, _code, referee = self.held_referral()
+		qualify_by = referral_of(referee.name).qualify_by
+		with self.on("2026-03-06"):
+			first = make_invoice(referee.name, 100, "2026-03-06")
+		with self.on("2026-03-07"):
+			make_invoice(referee.name, 100, "2026-03-07")
+		late_day = str(frappe.utils.add_days(qualify_by, 3))
+		with self.on(late_day):
+			make_invoice(referee.name, 100, late_day)
+		self.assertEqual(referral_of(referee.name).qualifying_invoice, first.name)
+		frappe.set_user(self.manager)
+		with self.on(late_day):
+			self.assertEqual(api.approve_referral(referral_of(referee.name).name)["status"], "Qualified")
+		referral = referral_of(referee.name)
+		self.assertEqual(
+			(referral.qualifying_invoice, str(referral.qualified_on)), (first.name, "2026-03-06")
+		)
+
+	def test_a_kept_sale_cancelled_since_is_replaced_by_the_next_that_qualifies(self):
+		_referrer, _code, referee = self.held_referral()
+		with self.on("2026-03-06"):
+			first = make_invoice(referee.name, 100, "2026-03-06")
+		with self.on("2026-03-07"):
+			first.reload()
+			first.cancel()
+			second = make_invoice(referee.name, 100, "2026-03-07")
+		self.assertEqual(referral_of(referee.name).qualifying_invoice, second.name)
+		frappe.set_user(self.manager)
+		with self.on("2026-03-08"):
+			self.assertEqual(api.approve_referral(referral_of(referee.name).name)["status"], "Qualified")
+		self.assertEqual(referral_of(referee.name).qualifying_invoice, second.name)
+
 	def test_approval_without_a_sale_continues_as_pending(self):
 		_referrer, _code, referee = self.held_referral()
 		frappe.set_user(self.manager)
