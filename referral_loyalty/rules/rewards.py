@@ -156,7 +156,11 @@ def next_milestone(milestones: Iterable[int], qualified: int) -> int | None:
 
 def points_for_program(points: int, from_factor: float, to_factor: float) -> int:
 	"""The same money value in another loyalty program's points (rounded down): points are worth
-	``conversion_factor`` each in their program."""
-	if not to_factor or to_factor <= 0:
+	``conversion_factor`` each in their program. A reward is never converted to nothing: at least
+	one point when the other program's point is worth more than the whole reward, and the points as
+	they are when its points have no money value (no conversion factor)."""
+	if points <= 0:
 		return 0
-	return int((points * from_factor) / to_factor + 1e-9)
+	if not to_factor or to_factor <= 0:
+		return points
+	return max(1, int((points * from_factor) / to_factor + 1e-9))

@@ -118,10 +118,13 @@ def approve(referral_name: str, note: str | None = None) -> None:
 	referral.qualifying_invoice_type = referral.qualifying_invoice = None
 	_record_decision(referral, note)
 	ledger.save(referral)
-	if sale[1]:
-		outbox.record(referral.name, code.name, *sale, reopen=True)
-	elif (period := get_period(referral.enrolment_period)) and period.qualification == rewards.ON_ENROLMENT:
+	period = get_period(referral.enrolment_period)
+	if period and period.qualification == rewards.ON_ENROLMENT:
+		# credited on its enrolment, as it would have been without the review: a sale it made
+		# meanwhile is not its qualifying sale (cancelling that sale later reverses nothing)
 		outbox.record(referral.name, code.name)
+	elif sale[1]:
+		outbox.record(referral.name, code.name, *sale, reopen=True)
 
 
 def reject(referral_name: str, note: str | None = None) -> None:

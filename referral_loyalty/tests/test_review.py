@@ -107,8 +107,8 @@ class TestSignals(ReviewTestCase):
 
 
 class TestDecisions(ReviewTestCase):
-	def held_referral(self):
-		make_period(*MARCH, review_enrolments_per_day=1)
+	def held_referral(self, **period):
+		make_period(*MARCH, review_enrolments_per_day=1, **period)
 		referrer, code = make_referrer()
 		self.enrol(code)
 		referee = self.enrol(code)
@@ -164,6 +164,21 @@ class TestDecisions(ReviewTestCase):
 		with self.on("2026-03-08"):
 			self.assertEqual(api.approve_referral(referral_of(referee.name).name)["status"], "Qualified")
 		self.assertEqual(referral_of(referee.name).qualifying_invoice, second.name)
+
+	def test_approval_in_a_period_that_qualifies_on_enrolment_credits_the_enrolment_not_a_sale(self):
+		_referrer, _code, referee = self.held_referral(qualification="On enrolment")
+		with self.on("2026-03-06"):
+			inv = make_invoice(referee.name, 100, "2026-03-06")
+		frappe.set_user(self.manager)
+		with self.on("2026-03-07"):
+			self.assertEqual(api.approve_referral(referral_of(referee.name).name)["status"], "Qualified")
+		frappe.set_user("Administrator")
+		referral = referral_of(referee.name)
+		self.assertEqual((referral.qualifying_invoice, bool(referral.referrer_coupon)), (None, True))
+		with self.on("2026-03-08"):
+			inv.reload()
+			inv.cancel()  # not its qualifying sale: the referral needs none
+		self.assertEqual(referral_of(referee.name).status, "Qualified")
 
 	def test_approval_without_a_sale_continues_as_pending(self):
 		_referrer, _code, referee = self.held_referral()

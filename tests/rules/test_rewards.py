@@ -42,3 +42,28 @@ def test_unknown_mode_and_required_offers():
 		r.reward_plan("Triple", Offers())
 	assert r.required_offers(r.REFEREE_ONLY) == ("referee_offer",)
 	assert r.effective_offers(Offers(), None, False) == Offers()
+
+
+@given(st.integers(1, 100_000), st.floats(0.01, 100), st.floats(0.01, 100))
+def test_points_keep_their_money_value_rounded_down_and_never_become_nothing(points, from_factor, to_factor):
+	converted = r.points_for_program(points, from_factor, to_factor)
+	assert converted >= 1
+	value, converted_value = points * from_factor, converted * to_factor
+	if converted > 1:  # rounded down: never worth more than the reward, less by under one point
+		assert converted_value <= value + 1e-6
+		assert value - converted_value < to_factor + 1e-6
+
+
+@pytest.mark.parametrize(
+	"points, from_factor, to_factor, expected",
+	[
+		(100, 0.5, 1.0, 50),
+		(100, 1.0, 0.5, 200),
+		(3, 0.5, 1.0, 1),  # 1.5 rounded down
+		(100, 0.5, 100.0, 1),  # worth 0.5 point there: one point, not nothing
+		(100, 0.5, 0, 100),  # points with no money value there: as they are
+		(0, 0.5, 1.0, 0),
+	],
+)
+def test_points_for_program_examples(points, from_factor, to_factor, expected):
+	assert r.points_for_program(points, from_factor, to_factor) == expected
