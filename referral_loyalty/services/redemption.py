@@ -21,7 +21,7 @@ from frappe.utils import add_days, now_datetime, today
 
 from referral_loyalty.rules import eligibility, rewards
 from referral_loyalty.services import coupons as reward_coupons
-from referral_loyalty.services import points
+from referral_loyalty.services import payouts
 from referral_loyalty.services.codes import count_referrals
 
 SIDES = (rewards.REFERRER, rewards.BONUS)
@@ -45,11 +45,19 @@ def on_cancel(invoice) -> None:
 	coupons, entries = _used_on(invoice)
 	entries = invoice.flags.rl_spent_rewards or entries
 	coupons = [c for c in coupons if not _applied_elsewhere(c, invoice)]
-	if coupons or entries:
-		_take_back_unearned(coupons, entries)
-	entries = [e for e in entries if not _spent_elsewhere(e, invoice)]
-	if coupons or entries:
-		_record(coupons, entries, rewards.REDEEMED, rewards.ISSUED)
+	_released(coupons, entries, [e for e in entries if not _spent_elsewhere(e, invoice)])
+
+
+def _released(coupons: list[str], entries: list[str], unspent: list[str]) -> int:
+	"""Rewards given back to the customer: these coupons, unused again, and the points of these
+	entries whose spends were cancelled (``unspent``: those spent nowhere else any more). No longer
+	earned → taken back; used nowhere else any more → Issued again. Returns how many."""
+	if not (coupons or entries):
+		return 0
+	taken = _take_back_unearned(coupons, entries)
+	if coupons or unspent:
+		taken += _record(coupons, unspent, rewards.REDEEMED, rewards.ISSUED)
+	return taken
 
 
 def _used_on(invoice) -> tuple[list[str], list[str]]:
@@ -120,7 +128,8 @@ def _take_back_unearned(coupons: list[str], entries: list[str]) -> int:
 	entries (whose spends on the cancelled sale ERPNext has deleted) that are no longer earned: the
 	referrer's reward of a referral that is not Qualified any more, a bonus whose referrer has fewer
 	qualified referrals in its period than its milestone. They are taken back as they would have
-	been had they not been used; rows another transaction holds are left to ``reconcile``. Returns
+	been had they not been used (POS Awesome's own cancel hook, which runs before the app's, has
+	counted the coupon unused); rows another transaction holds are left to ``reconcile``. Returns
 	how many."""
 	referral, bonus = DocType("Referral"), DocType("Referral Bonus")
 	rows = [
@@ -142,7 +151,7 @@ def _take_back_unearned(coupons: list[str], entries: list[str]) -> int:
 		.run(as_dict=True)
 	]
 	for row in rows:
-		outcome = _take_back(row, coupons)
+		outcome = payouts.take_back(row.coupon, row.points_entry)
 		frappe.qb.update(referral).set(referral.referrer_reward_status, outcome).set(
 			referral.modified, now_datetime()
 		).where(referral.name == row.name).run()
@@ -165,31 +174,20 @@ def _take_back_unearned(coupons: list[str], entries: list[str]) -> int:
 	lost = [
 		row
 		for row in bonuses
-		if count_referrals(
-			referrer=row.referrer, referral_period=row.referral_period, status=eligibility.QUALIFIED
+		if rewards.milestones_lost(
+			(row.milestone,),
+			count_referrals(
+				referrer=row.referrer, referral_period=row.referral_period, status=eligibility.QUALIFIED
+			),
 		)
-		< row.milestone
 	]
 	for row in lost:
-		outcome = _take_back(row, coupons)
+		outcome = payouts.take_back(row.coupon, row.points_entry)
 		update = frappe.qb.update(bonus).set(bonus.status, outcome).set(bonus.modified, now_datetime())
 		if outcome == rewards.WITHDRAWN:
 			update = update.set(bonus.withdrawn_on, today())
 		update.where(bonus.name == row.name).run()
 	return len(rows) + len(lost)
-
-
-def _take_back(row, unused_coupons: list[str]) -> str:
-	"""Take back a reward (``row.coupon`` or ``row.points_entry``) that is no longer earned; what the
-	reward is then: ``Withdrawn``, or still ``Redeemed`` when it is used elsewhere."""
-	if row.coupon:
-		if row.coupon not in unused_coupons:
-			return rewards.REDEEMED  # applied on another submitted sale
-		reward_coupons.withdraw(row.coupon)
-		return rewards.WITHDRAWN
-	if row.points_entry:
-		return points.take_back(row.points_entry)
-	return rewards.REDEEMED
 
 
 def _paid_with(coupon_field, entry_field, coupons: list[str], entries: list[str]) -> list[Criterion]:
@@ -291,7 +289,4 @@ def reconcile(days: int = 2) -> int:
 		)
 		.run(pluck=True)
 	]
-	if unused:
-		recorded += _take_back_unearned(unused, [])
-		recorded += _record(unused, [], rewards.REDEEMED, rewards.ISSUED)
-	return recorded
+	return recorded + _released(unused, [], [])
