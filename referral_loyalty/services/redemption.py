@@ -18,6 +18,7 @@ import frappe
 from frappe.query_builder import Criterion, DocType
 from frappe.query_builder.functions import Coalesce
 from frappe.utils import add_days, now_datetime, today
+from pypika.terms import ExistsCriterion
 
 from referral_loyalty.rules import eligibility, rewards
 from referral_loyalty.services import coupons as reward_coupons
@@ -240,9 +241,10 @@ def daily() -> int:
 def reconcile(days: int = 2) -> int:
 	"""The daily catch-up: referrer rewards and bonuses paid with a coupon that was used (or spent
 	points) but still ``Issued`` — a row another transaction held when its sale was submitted —
-	and those still ``Redeemed`` with a coupon unused again, held when that sale was cancelled
-	(taken back, or ``Issued`` again, as the cancel would have done). Looks at the reward coupons
-	and point entries changed in the last ``days`` days; returns how many it recorded."""
+	and those still ``Redeemed`` with a coupon unused again or points no longer spent, held when
+	that sale was cancelled (taken back, or ``Issued`` again, as the cancel would have done). Looks
+	at the reward coupons and spends changed in the last ``days`` days, and at every points reward
+	recorded Redeemed; returns how many it recorded."""
 	since = add_days(now_datetime(), -days)
 	coupon, lpe = DocType("POS Coupon"), DocType("Loyalty Point Entry")
 	used = (
@@ -289,4 +291,31 @@ def reconcile(days: int = 2) -> int:
 		)
 		.run(pluck=True)
 	]
-	return recorded + _released(unused, [], [])
+	unspent = _unspent_points()
+	return recorded + _released(unused, unspent, unspent)
+
+
+def _unspent_points() -> list[str]:
+	"""Point entries of rewards recorded ``Redeemed`` that no spend is against any more: the sale
+	that spent them was cancelled (ERPNext deleted its spend) while another transaction held the
+	reward's row. A deleted spend leaves no date to look from, so every points reward recorded
+	Redeemed is looked at (through the reward's points-entry index, then ERPNext's spends of it)."""
+	referral, bonus = DocType("Referral"), DocType("Referral Bonus")
+	spend = DocType("Loyalty Point Entry")
+	spends = (
+		frappe.qb.from_(spend)
+		.select(spend.name)
+		.where((spend.loyalty_points < 0) & (Coalesce(spend.rl_side, "") == ""))  # a take-back is no spend
+	)
+	return [
+		name
+		for status, paid_with in (
+			(referral.referrer_reward_status, referral.referrer_points_entry),
+			(bonus.status, bonus.points_entry),
+		)
+		for name in frappe.qb.from_(paid_with.table)
+		.select(paid_with)
+		.where((paid_with > "") & (status == rewards.REDEEMED))
+		.where(ExistsCriterion(spends.where(spend.redeem_against == paid_with)).negate())
+		.run(pluck=True)
+	]

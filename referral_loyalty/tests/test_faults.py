@@ -10,6 +10,7 @@ from typing import ClassVar
 import frappe
 from frappe.utils import add_days, now_datetime, today
 
+from referral_loyalty.services import points
 from referral_loyalty.services.periods import (
 	PERIOD_ON_CACHE,
 	PERIOD_ON_CACHE_SECONDS,
@@ -17,7 +18,14 @@ from referral_loyalty.services.periods import (
 	period_on,
 )
 from referral_loyalty.tests import processes
-from referral_loyalty.tests.utils import COMPANY, ProcessTestCase, make_period
+from referral_loyalty.tests.utils import (
+	COMPANY,
+	LOYALTY_PROGRAM,
+	ProcessTestCase,
+	ensure_loyalty_program,
+	make_invoice,
+	make_period,
+)
 
 
 class FaultTestCase(ProcessTestCase):
@@ -44,6 +52,22 @@ class FaultTestCase(ProcessTestCase):
 	def referrer_coupons(self):
 		frappe.db.rollback()
 		return frappe.db.count("POS Coupon", {"customer": self.referrer.name, "rl_side": "Referrer"})
+
+	def act(self, action: str, invoice) -> None:
+		done = processes.result(processes.spawn(action, doctype="Sales Invoice", name=invoice.name))
+		self.assertTrue(done["ok"], done)
+
+	def act_while_locked(self, action: str, invoice) -> None:
+		"""``action`` on ``invoice`` in a process of its own while another holds the referral's row
+		lock: it must neither wait for it nor fail."""
+		holder = processes.spawn(
+			"hold_referral_lock", referral=self.referral(self.referees[0]).name, seconds=15
+		)
+		time.sleep(4)  # the lock is held
+		started = time.time()
+		self.act(action, invoice)
+		self.assertLess(time.time() - started, 10, f"{action} waited for the referral's lock")
+		self.assertTrue(processes.result(holder)["ok"])
 
 	def sweep(self):
 		result = processes.result(processes.spawn("sweep"))
@@ -209,22 +233,6 @@ class TestRedemptionNeverWaits(FaultTestCase):
 		frappe.db.commit()  # nosemgrep
 		super().tearDown()
 
-	def act(self, action: str, invoice) -> None:
-		done = processes.result(processes.spawn(action, doctype="Sales Invoice", name=invoice.name))
-		self.assertTrue(done["ok"], done)
-
-	def act_while_locked(self, action: str, invoice) -> None:
-		"""``action`` on ``invoice`` in a process of its own while another holds the referral's row
-		lock: it must neither wait for it nor fail."""
-		holder = processes.spawn(
-			"hold_referral_lock", referral=self.referral(self.referees[0]).name, seconds=15
-		)
-		time.sleep(4)  # the lock is held
-		started = time.time()
-		self.act(action, invoice)
-		self.assertLess(time.time() - started, 10, f"{action} waited for the referral's lock")
-		self.assertTrue(processes.result(holder)["ok"])
-
 	def test_a_reward_used_while_its_referral_is_locked_neither_waits_nor_fails_the_sale(self):
 		from referral_loyalty.services import redemption
 
@@ -253,6 +261,69 @@ class TestRedemptionNeverWaits(FaultTestCase):
 		frappe.db.commit()  # nosemgrep
 		self.assertEqual(self.referral(self.referees[0]).referrer_reward_status, "Withdrawn")
 		self.assertEqual(frappe.db.get_value("POS Coupon", self.coupon, "rl_withdrawn"), 1)
+		self.assertEqual(redemption.reconcile(), 0)
+
+
+class TestPointsRedemptionNeverWaits(FaultTestCase):
+	"""The same for a reward paid in loyalty points: the cancel of the sale that spent them gives
+	them back (ERPNext deletes its spend), which leaves no date for the daily job to look from."""
+
+	period_kwargs: ClassVar[dict] = {
+		"title": "Faults, points",
+		"referrer_reward_type": "Loyalty Points",
+		"referrer_points": 100,
+		"loyalty_program": LOYALTY_PROGRAM,
+	}
+
+	def setUp(self):
+		self.made_program = not frappe.db.exists("Loyalty Program", LOYALTY_PROGRAM)
+		ensure_loyalty_program()
+		super().setUp()
+		self.act("submit_invoice", self.invoices[0])  # the referee's first sale: 100 points paid
+
+	def tearDown(self):
+		frappe.db.rollback()
+		customers = [self.referrer.name, *(r.name for r in self.referees)]
+		frappe.db.delete("Loyalty Point Entry", {"customer": ("in", customers)})
+		if self.made_program:
+			frappe.delete_doc("Loyalty Program", LOYALTY_PROGRAM, force=True, ignore_permissions=True)
+		frappe.db.commit()  # nosemgrep
+		super().tearDown()
+
+	def balance(self) -> float:
+		frappe.db.rollback()
+		return points.balance(self.referrer.name, COMPANY)
+
+	def test_a_reversed_rewards_spend_cancelled_while_its_referral_is_locked_is_taken_back_by_the_daily_job(
+		self,
+	):
+		from referral_loyalty.services import redemption
+
+		frappe.db.rollback()  # a fresh snapshot: the 100 points the referee's sale paid
+		spend = make_invoice(
+			self.referrer.name,
+			120,
+			today(),
+			submit=False,
+			redeem_loyalty_points=1,
+			loyalty_points=60,
+			loyalty_program=LOYALTY_PROGRAM,
+		)
+		self.invoices.append(spend)  # removed with the set-up
+		frappe.db.commit()  # nosemgrep
+		self.act("submit_invoice", spend)
+		self.assertEqual(self.referral(self.referees[0]).referrer_reward_status, "Redeemed")
+		self.act("cancel_invoice", self.invoices[0])  # the referee's sale: the unspent 40 taken back
+		referral = self.referral(self.referees[0])
+		self.assertEqual((referral.status, referral.referrer_reward_status), ("Reversed", "Redeemed"))
+		self.assertEqual(self.balance(), 0)
+		self.act_while_locked("cancel_invoice", spend)
+		self.assertEqual(self.referral(self.referees[0]).referrer_reward_status, "Redeemed")  # skipped
+		self.assertEqual(self.balance(), 60, "ERPNext gave the spent points back")
+		self.assertEqual(redemption.reconcile(), 1)  # the daily job takes them back
+		frappe.db.commit()  # nosemgrep
+		self.assertEqual(self.referral(self.referees[0]).referrer_reward_status, "Withdrawn")
+		self.assertEqual(self.balance(), 0)
 		self.assertEqual(redemption.reconcile(), 0)
 
 
