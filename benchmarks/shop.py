@@ -77,7 +77,8 @@ def is_ours() -> bool:
 
 class QueryCounter:
 	"""Count the SQL statements sent through ``frappe.db.sql`` (every ORM and query-builder call ends
-	there, and so do commit and the savepoints). With ``attribute``, also keep each statement with
+	there, and so do commit and the savepoints) and those a report runs on connections of its own
+	(``concurrent_reads``). With ``attribute``, also keep each statement with
 	whether referral_loyalty's code sent it (a frame of a ``referral_loyalty.*`` module on the stack)."""
 
 	def __init__(self, attribute: bool = False):
@@ -99,12 +100,33 @@ class QueryCounter:
 			return original(query, *args, **kwargs)
 
 		db.sql = sql
+		# a report's statements run side by side on connections of their own (concurrent_reads):
+		# counted and kept too, as the app's
+		from referral_loyalty.services import concurrent_reads
+
+		runner = self._runner = concurrent_reads._runner
+
+		def counted_runner(connection):
+			run = runner(connection)
+
+			def run_counted(statement):
+				counter.count += 1
+				if counter.attribute:
+					counter.statements.append((statement, True))
+				return run(statement)
+
+			return run_counted
+
+		concurrent_reads._runner = counted_runner
 		return self
 
 	def __exit__(self, *exc):
 		import frappe
 
+		from referral_loyalty.services import concurrent_reads
+
 		frappe.local.db.__dict__.pop("sql", None)
+		concurrent_reads._runner = self._runner
 		return False
 
 	@property

@@ -47,6 +47,7 @@ from referral_loyalty.referral_loyalty.doctype.referral_sale_entry.referral_sale
 )
 from referral_loyalty.rules import eligibility, rewards
 from referral_loyalty.rules import sales as sale_rules
+from referral_loyalty.services import concurrent_reads
 
 FUNNEL_STAGES = ("enrolled", "pending", "qualified", "rewarded", "redeemed")
 # room for the groups of a year of referrals in memory (see _grouped)
@@ -163,12 +164,16 @@ def _count_if(condition):
 def _grouped(query) -> list:
 	"""Run a GROUP BY of many groups with room for them in memory (MariaDB's default 16 MB
 	temporary table spills a group-by over a year of referrals to disk)."""
+	return frappe.db.sql(_grouping_sql(query), as_dict=True)  # nosemgrep: see _grouping_sql
+
+
+def _grouping_sql(query) -> str:
+	"""The statement of ``query`` with room for its groups in memory (see ``_grouped``)."""
 	# SET STATEMENT (per-statement server variables) has no query-builder form; the statement
 	# itself is the query builder's, with its values escaped
-	return frappe.db.sql(  # nosemgrep
+	return (
 		f"SET STATEMENT tmp_table_size={GROUPING_MEMORY}, max_heap_table_size={GROUPING_MEMORY} "
-		f"FOR {query.get_sql()}",
-		as_dict=True,
+		f"FOR {query.get_sql()}"
 	)
 
 
@@ -732,18 +737,9 @@ def _discounts(scope: Scope, group_by: tuple[str, ...] = (), *, by_referral: dic
 	they were used on; or, with ``by_referral`` (the codes' campaigns), the referral's period and
 	campaign code for the referrals enrolled in the scope's dates (whatever day their coupons were
 	issued). Each shape reads a covering index of the ledger (``ENTRY_INDEXES``)."""
-	entry = DocType(SALE_ENTRY)
 	if by_referral is not None:
-		query = (
-			frappe.qb.from_(entry)
-			.force_index(ENTRY_INDEXES["enrolled"])
-			.where(entry.entry_type == REWARD_DISCOUNT)
-			.where(_referral_criteria(entry, scope))
-			.where(_campaign_criterion(entry, scope, by_referral))
-		)
-		terms = _group_terms(entry, by_referral)
-		columns = [terms[0], *(term.as_("referral_code") for term in terms[1:])]
-		return query.select(*columns, Sum(entry.discount).as_("discount")).groupby(*terms).run(as_dict=True)
+		return _referral_discounts_query(scope, by_referral).run(as_dict=True)
+	entry = DocType(SALE_ENTRY)
 	index = ENTRY_INDEXES["period" if scope.referral_period else "issued"]
 	query = (
 		frappe.qb.from_(entry)
@@ -769,6 +765,23 @@ def _discounts(scope: Scope, group_by: tuple[str, ...] = (), *, by_referral: dic
 	)
 
 
+def _referral_discounts_query(scope: Scope, code_campaigns: dict):
+	"""Discounts of the reward coupons of the referrals enrolled in the scope's dates, per period
+	and campaign code (``_discounts`` with ``by_referral``)."""
+	entry = DocType(SALE_ENTRY)
+	terms = _group_terms(entry, code_campaigns)
+	columns = [terms[0], *(term.as_("referral_code") for term in terms[1:])]
+	return (
+		frappe.qb.from_(entry)
+		.force_index(ENTRY_INDEXES["enrolled"])
+		.where(entry.entry_type == REWARD_DISCOUNT)
+		.where(_referral_criteria(entry, scope))
+		.where(_campaign_criterion(entry, scope, code_campaigns))
+		.select(*columns, Sum(entry.discount).as_("discount"))
+		.groupby(*terms)
+	)
+
+
 # --- return on the programme -----------------------------------------------------------------
 
 
@@ -789,25 +802,48 @@ def roi(scope: Scope, days: int = ROI_DAYS) -> list[dict]:
 	sales and gross profit in the ``days`` after their enrolment (the day itself included), the
 	whole cost of the rewards of those referrals (coupon discounts, points at money value,
 	milestone bonuses reached by them), the net return and the ROI."""
+	return _roi(scope, days, with_walk_ins=False)[0]
+
+
+def roi_with_walk_ins(scope: Scope, days: int = ROI_DAYS) -> tuple[list[dict], frappe._dict]:
+	"""``roi`` and ``walk_ins`` of the same scope and days, their statements run side by side
+	(``concurrent_reads``): the Referral ROI report."""
+	return _roi(scope, days, with_walk_ins=True)
+
+
+def _roi(scope: Scope, days: int, *, with_walk_ins: bool) -> tuple[list[dict], frappe._dict | None]:
 	referral = DocType("Referral")
 	code_campaigns = _code_campaigns()
+	checksums = len(code_campaigns) <= MAX_CAMPAIGN_CODES
 	stages = _stage_counts(referral)
-	query = (
+	stage_query = (
 		frappe.qb.from_(referral)
 		.force_index(ENROLLED_INDEX)
 		.select(stages["enrolled"].as_("enrolled"), stages["qualified"].as_("qualified"))
 		.where(_referral_criteria(referral, scope))
 		.where(_campaign_criterion(referral, scope, code_campaigns))
 	)
-	parts = [_grouped(_select_groups(query, referral, code_campaigns, by_day=True))]
-	parts.append(_referee_sales(scope, days, code_campaigns))
-	parts.append(_discounts(scope, by_referral=code_campaigns))
-	parts.append(_referral_points(scope, code_campaigns))
+	walk_in_queries = _walk_in_queries(scope, days) if with_walk_ins else []
+	# the longest first: a lane takes the next statement when it is free
+	sales, stage_rows, discounts, points, *walk_in_rows = concurrent_reads.run_together(
+		[
+			_grouping_sql(
+				_referee_sales_query(DocType(SALE_ENTRY), scope, days, code_campaigns, checksums=checksums)
+			),
+			_grouping_sql(_select_groups(stage_query, referral, code_campaigns, by_day=True)),
+			_referral_discounts_query(scope, code_campaigns).get_sql(),
+			_referral_points_query(scope, code_campaigns).get_sql(),
+			*(query.get_sql() for query in walk_in_queries),
+		]
+	)
+	if checksums:
+		sales = _referee_sales_named(sales, scope, days, code_campaigns)
+	parts = [stage_rows, sales, discounts, points]
 	rows = _by_period_and_campaign(scope, parts, ROI_NUMBERS, code_campaigns)
 	for row in rows:
 		row.reward_cost = flt(row.discount) + flt(row.points_value)
 		set_returns(row)
-	return rows
+	return rows, (_walk_in_total(walk_in_rows) if with_walk_ins else None)
 
 
 def set_returns(row) -> None:
@@ -847,27 +883,27 @@ def _sold(query, doctype: str, invoice, scope: Scope, days: int):
 	return query, item
 
 
-def _referee_sales(scope: Scope, days: int, code_campaigns: dict) -> list:
+def _referee_sales_named(rows: list, scope: Scope, days: int, code_campaigns: dict) -> list:
 	"""Referees' sales in the ``days`` after enrolment (the sales ledger's rows), per period and
-	campaign code. A referee counts once as a buyer, whatever the sales and their kinds: the rows
-	are summed per referral first, in the covering index's order (a referral's rows lie together
-	under its enrolment day), so no referral is looked up twice, then per period and campaign.
+	campaign code, from the rows of ``_referee_sales_query`` by checksum: their checksums read
+	back into names, or, should two names share one, the sums grouped by the names instead.
+
+	A referee counts once as a buyer, whatever the sales and their kinds: the rows are summed per
+	referral first, in the covering index's order (a referral's rows lie together under its
+	enrolment day), so no referral is looked up twice, then per period and campaign.
 
 	Each referral's sums carry its period and campaign code as CRC32 checksums (``_checksums``):
 	the database holds a referral's sums in a temporary table before it groups them again, and
 	there a name takes its whole declared width (140 characters) on each of a year's hundreds of
 	thousands of rows, a checksum 4 bytes. The checksums are read back into names from the periods
-	and the codes themselves; should two of their names share one, the sums are grouped by the
-	names instead."""
+	and the codes themselves."""
+	# read after the sums: the period of every row summed exists by then (a Link)
+	period = DocType("Referral Period")
+	periods = _checksums(frappe.qb.from_(period).select(period.name).run(pluck=True))
+	named = _from_checksums(rows, periods, _checksums(code_campaigns))
+	if named is not None:
+		return named
 	entry = DocType(SALE_ENTRY)
-	if len(code_campaigns) <= MAX_CAMPAIGN_CODES:
-		rows = _grouped(_referee_sales_query(entry, scope, days, code_campaigns, checksums=True))
-		# read after the sums: the period of every row summed exists by then (a Link)
-		period = DocType("Referral Period")
-		periods = _checksums(frappe.qb.from_(period).select(period.name).run(pluck=True))
-		rows = _from_checksums(rows, periods, _checksums(code_campaigns))
-		if rows is not None:
-			return rows
 	return _grouped(_referee_sales_query(entry, scope, days, code_campaigns, checksums=False))
 
 
@@ -911,7 +947,7 @@ def _checksums(names) -> dict | None:
 
 
 def _from_checksums(rows: list, periods: dict | None, codes: dict | None) -> list | None:
-	"""``rows`` of ``_referee_sales`` with their checksums read back into the period and code
+	"""``rows`` of ``_referee_sales_query`` with their checksums read back into the period and code
 	names; None when that cannot be done exactly (two names of one checksum, or one unknown)."""
 	if periods is None or codes is None:
 		return None
@@ -932,7 +968,7 @@ def _days_after(date_field, days: int):
 	)
 
 
-def _referral_points(scope: Scope, code_campaigns: dict) -> list:
+def _referral_points_query(scope: Scope, code_campaigns: dict):
 	"""The money value of the points rewards of the referrals enrolled in the scope's dates (kept:
 	issued less taken back), per period and campaign code."""
 	referral, lpe, program = DocType("Referral"), DocType("Loyalty Point Entry"), DocType("Loyalty Program")
@@ -949,14 +985,19 @@ def _referral_points(scope: Scope, code_campaigns: dict) -> list:
 	)
 	if scope.from_date:  # paid after the enrolment: lets the database start from the entries
 		query = query.where(lpe.posting_date >= scope.from_date)
-	return _select_groups(query, referral, code_campaigns).run(as_dict=True)
+	return _select_groups(query, referral, code_campaigns)
 
 
 def walk_ins(scope: Scope, days: int = ROI_DAYS) -> frappe._dict:
 	"""The company's other new customers: created in the scope's dates without a referral, with a
 	sale of the company in the ``days`` after their creation; their sales and gross profit."""
+	return _walk_in_total([query.run(as_dict=True) for query in _walk_in_queries(scope, days)])
+
+
+def _walk_in_queries(scope: Scope, days: int) -> list:
+	"""One query per sales doctype of ``walk_ins``."""
 	customer = DocType("Customer")
-	total = frappe._dict(customers=0, net_sales=0.0, gross_profit=0.0)
+	queries = []
 	for doctype in invoice_doctypes():
 		invoice = DocType(doctype)
 		query = (
@@ -973,7 +1014,15 @@ def walk_ins(scope: Scope, days: int = ROI_DAYS) -> frappe._dict:
 			.where(Criterion.all(scope.date_criteria(customer.creation, datetime=True)))
 		)
 		query, item = _sold(query, doctype, invoice, scope, days)
-		row = query.select(*_sales_columns(invoice, item)).run(as_dict=True)[0]
+		queries.append(query.select(*_sales_columns(invoice, item)))
+	return queries
+
+
+def _walk_in_total(results: list[list]) -> frappe._dict:
+	"""The sums of ``_walk_in_queries``' rows (one per sales doctype)."""
+	total = frappe._dict(customers=0, net_sales=0.0, gross_profit=0.0)
+	for rows in results:
+		row = rows[0]
 		total.customers += int(row.buyers or 0)
 		total.net_sales += flt(row.net_sales)
 		total.gross_profit += flt(row.gross_profit)

@@ -309,6 +309,7 @@ class ProcessTestCase(FrappeTestCase):
 		for doctype, filters in (
 			("GL Entry", {"voucher_no": ("in", invoices)}),
 			("Payment Ledger Entry", {"voucher_no": ("in", invoices)}),
+			("Referral Sale Entry", {"invoice": ("in", invoices)}),
 			("Sales Invoice Item", {"parent": ("in", invoices)}),
 			("Sales Invoice", {"name": ("in", invoices)}),
 			("Referral Outbox", {"referral": ("in", referrals)}),

@@ -9,7 +9,8 @@ after their enrolment; the whole reward cost of those referrals (coupon discount
 their money value, the milestone bonuses they reached); the net return (gross profit less reward
 cost) and the ROI (net return / reward cost). The last row is the company's other new customers:
 created in the dates without a referral, with their sales in the same number of days after
-creation. Per-buyer figures compare the two. See services/reporting.py.
+creation. Per-buyer figures compare the two. See services/reporting.py; its statements run side
+by side on two connections (services/concurrent_reads.py).
 """
 
 import frappe
@@ -28,9 +29,8 @@ def execute(filters=None):
 	if not 0 < days <= MAX_DAYS:
 		frappe.throw(_("Days After Enrolment must be between 1 and {0}.").format(MAX_DAYS))
 	currency = frappe.get_cached_value("Company", scope.company, "default_currency")
-	data = reporting.roi(scope, days)
+	data, others = reporting.roi_with_walk_ins(scope, days)
 	referred = _total(data)
-	others = reporting.walk_ins(scope, days)
 	walk_in = frappe._dict(
 		period_title=_("Other new customers (no referral)"),
 		buyers=others.customers,
