@@ -304,6 +304,10 @@ def _stage_counts(referral) -> dict:
 
 def _withdrawn_paid(scope: Scope, group, extra: Criterion | None = None) -> list:
 	"""Per group: referrer rewards paid and withdrawn later (only Withdrawn referrals are read)."""
+	return _withdrawn_paid_query(scope, group, extra).run(as_dict=True)
+
+
+def _withdrawn_paid_query(scope: Scope, group, extra: Criterion | None = None):
 	referral = DocType("Referral")
 	paid = (Coalesce(referral.referrer_coupon, "") != "") | (
 		Coalesce(referral.referrer_points_entry, "") != ""
@@ -316,7 +320,7 @@ def _withdrawn_paid(scope: Scope, group, extra: Criterion | None = None) -> list
 	)
 	if extra is not None:
 		query = query.where(extra)
-	return group(query, referral).run(as_dict=True)
+	return group(query, referral)
 
 
 def funnel(scope: Scope) -> list[dict]:
@@ -331,11 +335,13 @@ def funnel(scope: Scope) -> list[dict]:
 		.where(_referral_criteria(referral, scope))
 		.where(_campaign_criterion(referral, scope, code_campaigns))
 	)
-	counts = _grouped(_select_groups(query, referral, code_campaigns, by_day=True))
-	withdrawn = _withdrawn_paid(
+	withdrawn = _withdrawn_paid_query(
 		scope,
 		lambda q, r: _select_groups(q.force_index(ENROLLED_INDEX), r, code_campaigns, by_day=True),
 		_campaign_criterion(referral, scope, code_campaigns),
+	)
+	counts, withdrawn = concurrent_reads.run_together(
+		[_grouping_sql(_select_groups(query, referral, code_campaigns, by_day=True)), withdrawn.get_sql()]
 	)
 	rows = _by_period_and_campaign(scope, [counts, withdrawn], FUNNEL_STAGES, code_campaigns)
 	return [_ints(row, FUNNEL_STAGES) for row in rows]
@@ -531,14 +537,21 @@ def reward_cost(scope: Scope) -> list[dict]:
 			)
 		return rows[key]
 
-	for part in _coupon_counts(scope):
+	coupon_counts, discounts, point_rewards = concurrent_reads.run_together(
+		[
+			_coupon_counts_query(scope).get_sql(),
+			_discounts_query(scope, ("pos_offer", "side")).get_sql(),
+			_point_rewards_query(scope).get_sql(),
+		]
+	)
+	for part in coupon_counts:
 		row = row_for(rewards.COUPON, part.pos_offer, part.side)
 		row.update(_ints(part, ("issued", "redeemed", "withdrawn")))
-	for part in _discounts(scope, ("pos_offer", "side")):
+	for part in discounts:
 		row = row_for(rewards.COUPON, part.pos_offer, part.side)
 		row.discount += flt(part.discount)
 		row.invoices += int(part.invoices or 0)
-	for part in _point_rewards(scope):
+	for part in point_rewards:
 		row = row_for(rewards.POINTS, None, part.side)
 		row.update(_ints(part, ("issued", "redeemed", "withdrawn", "points")))
 		row.points_value = flt(part.points_value)
@@ -550,7 +563,7 @@ def reward_cost(scope: Scope) -> list[dict]:
 	return sorted(rows.values(), key=lambda r: (side_order.get(r.side, 9), r.reward_type, r.pos_offer or ""))
 
 
-def _coupon_counts(scope: Scope) -> list:
+def _coupon_counts_query(scope: Scope):
 	coupon = DocType("POS Coupon")
 	query = frappe.qb.from_(coupon).force_index(REWARD_INDEX)
 	if scope.referral_period or scope.campaign:
@@ -565,7 +578,6 @@ def _coupon_counts(scope: Scope) -> list:
 		)
 		.where(_coupon_scope(coupon, scope))
 		.groupby(coupon.rl_side, coupon.pos_offer)  # the index's order: grouped as it is read
-		.run(as_dict=True)
 	)
 
 
@@ -587,6 +599,10 @@ def _join_referral_scope(query, referral_field, scope: Scope):
 
 
 def _point_rewards(scope: Scope) -> list:
+	return _point_rewards_query(scope).run(as_dict=True)
+
+
+def _point_rewards_query(scope: Scope):
 	"""Per side: reward point entries issued in the dates, those partly or wholly spent
 	(redeemed), those taken back unspent (withdrawn), and the points kept with their money value."""
 	lpe, program = DocType("Loyalty Point Entry"), DocType("Loyalty Program")
@@ -620,7 +636,6 @@ def _point_rewards(scope: Scope) -> list:
 		.where(Criterion.all(scope.date_criteria(lpe.posting_date)))
 		.where(lpe.loyalty_points > 0)
 		.groupby(lpe.rl_side)
-		.run(as_dict=True)
 	)
 
 
@@ -739,6 +754,11 @@ def _discounts(scope: Scope, group_by: tuple[str, ...] = (), *, by_referral: dic
 	issued). Each shape reads a covering index of the ledger (``ENTRY_INDEXES``)."""
 	if by_referral is not None:
 		return _referral_discounts_query(scope, by_referral).run(as_dict=True)
+	return _discounts_query(scope, group_by).run(as_dict=True)
+
+
+def _discounts_query(scope: Scope, group_by: tuple[str, ...]):
+	"""``_discounts`` for the coupons issued in the scope's dates, per ``group_by``."""
 	entry = DocType(SALE_ENTRY)
 	index = ENTRY_INDEXES["period" if scope.referral_period else "issued"]
 	query = (
@@ -758,11 +778,9 @@ def _discounts(scope: Scope, group_by: tuple[str, ...] = (), *, by_referral: dic
 	if scope.campaign:
 		query = query.where(_campaign_criterion(entry, scope, _code_campaigns()))
 	terms = [entry[field] for field in group_by]
-	return (
-		query.select(*terms, Sum(entry.discount).as_("discount"), Sum(entry.sale_count).as_("invoices"))
-		.groupby(*terms)
-		.run(as_dict=True)
-	)
+	return query.select(
+		*terms, Sum(entry.discount).as_("discount"), Sum(entry.sale_count).as_("invoices")
+	).groupby(*terms)
 
 
 def _referral_discounts_query(scope: Scope, code_campaigns: dict):

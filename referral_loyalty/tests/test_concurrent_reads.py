@@ -1,5 +1,5 @@
 """A report's statements side by side on several connections (services/concurrent_reads.py), and
-Referral ROI through them on committed sales, the same as one after the other."""
+the reports that use them on committed sales, the same as one after the other."""
 
 import time
 from typing import ClassVar
@@ -94,12 +94,12 @@ class TestRunTogether(FrappeTestCase):
 		self.assertEqual(frappe.db.sql("SELECT 1")[0][0], 1, "the site connection is still usable")
 
 
-class TestReferralROISideBySide(ProcessTestCase):
-	"""Referral ROI over committed first sales of referees: its statements on two connections give
-	what they give on one."""
+class TestReportsSideBySide(ProcessTestCase):
+	"""Referral ROI, Referral Funnel and Reward Cost over committed first sales of referees: their
+	statements on two connections give what they give on one."""
 
 	referees_count = 3
-	period_kwargs: ClassVar[dict] = {"title": "ROI side by side"}
+	period_kwargs: ClassVar[dict] = {"title": "Reports side by side"}
 
 	def setUp(self):
 		super().setUp()
@@ -107,7 +107,7 @@ class TestReferralROISideBySide(ProcessTestCase):
 			invoice.submit()
 		frappe.db.commit()  # nosemgrep: the sales, then their crediting after the commit
 
-	def report(self, lanes: int):
+	def report(self, name: str, lanes: int):
 		opened = []
 
 		def open_and_count():
@@ -117,18 +117,37 @@ class TestReferralROISideBySide(ProcessTestCase):
 		frappe.db.rollback()  # a fresh snapshot, no write pending
 		filters = {"company": COMPANY, "from_date": today(), "to_date": today()}
 		with with_lanes(lanes), patch.object(concurrent_reads, "_open", open_and_count):
-			rows = run("Referral ROI", filters=filters)["result"]
+			rows = run(name, filters=filters)["result"]
 		return [row for row in rows if isinstance(row, dict)], len(opened)
 
-	def test_the_same_rows_on_two_connections_as_on_one(self):
-		alone, extra_alone = self.report(1)
-		together, extra_together = self.report(2)
-		self.assertEqual((extra_alone, extra_together), (0, 1))
-		self.assertEqual(together, alone)
-		period_row = next(row for row in together if row.get("referral_period") == self.period.name)
+	def side_by_side(self, name: str) -> list[dict]:
+		alone, extra_alone = self.report(name, 1)
+		together, extra_together = self.report(name, 2)
+		self.assertEqual((extra_alone, extra_together), (0, 1), name)
+		self.assertEqual(together, alone, name)
+		return together
+
+	def test_referral_roi(self):
+		rows = self.side_by_side("Referral ROI")
+		period_row = next(row for row in rows if row.get("referral_period") == self.period.name)
 		self.assertEqual(
 			[period_row[field] for field in ("enrolled", "qualified", "buyers")],
 			[self.referees_count] * 3,
 		)
 		self.assertEqual(round(period_row["net_sales"], 2), 100 * self.referees_count)
-		self.assertTrue(any(row.get("is_walk_in") for row in together))
+		self.assertTrue(any(row.get("is_walk_in") for row in rows))
+
+	def test_referral_funnel(self):
+		rows = self.side_by_side("Referral Funnel")
+		period_row = next(row for row in rows if row.get("referral_period") == self.period.name)
+		self.assertEqual(
+			[period_row[stage] for stage in ("enrolled", "pending", "qualified", "rewarded")],
+			[self.referees_count] * 4,
+		)
+
+	def test_reward_cost(self):
+		rows = self.side_by_side("Reward Cost")
+		issued = {row.get("side"): row.get("issued") for row in rows if row.get("pos_offer")}
+		# every referee's welcome coupon and every referrer's reward, issued today
+		self.assertGreaterEqual(issued.get("Referee", 0), self.referees_count)
+		self.assertGreaterEqual(issued.get("Referrer", 0), self.referees_count)
