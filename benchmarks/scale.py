@@ -76,6 +76,10 @@ BATCH = 2000
 CASHIERS = 20
 REPORT_TARGETS_MS = {"30 days": 500, "year": 3000}
 CARD_TARGET_MS = 100
+# the Desk's list views of the large tables: their first page (newest first, by the DocType's sort
+# field) and their count (capped, as the list view asks it)
+LIST_DOCTYPES = ("Referral", "Referral Sale Entry", "Referral Outbox", "POS Coupon", "Referral Code")
+LIST_TARGET_MS = 100
 WORKSPACE_TARGET_MS = 1500
 # ERPNext's own workspaces on the same site, opened the same way: one without number cards, one with
 REFERENCE_WORKSPACES = ("/app/selling", "/app/accounting")
@@ -1005,6 +1009,53 @@ SALES_UPDATE = "sales_update_frequency"
 TILL_WARM_UP = 5  # calls per site before the timed ones (caches, the buffer pool's pages)
 
 
+def measure_lists() -> list[dict]:
+	"""The Desk's list view of each large table, as it asks for them: the first 20 rows of its list
+	fields in its sort order (``frappe.desk.reportview.get``), then the count, capped at 1,001."""
+	import frappe
+	from frappe.desk import reportview
+
+	out = []
+	for doctype in LIST_DOCTYPES:
+		meta = frappe.get_meta(doctype)
+		table = f"`tab{doctype}`"
+		standard = ("name", "owner", "creation", "modified", "modified_by", "_user_tags", "_comments")
+		standard += ("_assign", "_liked_by", "docstatus", "idx")
+		listed = [df.fieldname for df in meta.fields if df.in_list_view]
+		if meta.title_field:
+			listed.append(meta.title_field)
+		fields = [f"{table}.`{field}`" for field in dict.fromkeys(standard + tuple(listed))]
+		sort = f"{table}.`{meta.sort_field or 'creation'}` {meta.sort_order or 'DESC'}"
+
+		def first_page(doctype=doctype, fields=fields, sort=sort):
+			frappe.local.form_dict = frappe._dict(
+				doctype=doctype,
+				fields=json.dumps(fields),
+				filters="[]",
+				order_by=sort,
+				start=0,
+				page_length=20,
+				view="List",
+				with_comment_count=1,
+			)
+			return reportview.get()
+
+		def count(doctype=doctype):
+			frappe.local.form_dict = frappe._dict(doctype=doctype, filters="[]", limit=1001, distinct="false")
+			return reportview.get_count()
+
+		log(f"list view {doctype}")
+		out.append(
+			{
+				"doctype": doctype,
+				"sort": sort,
+				"first page": timed(first_page, runs=5),
+				"count": timed(count, runs=5),
+			}
+		)
+	return out
+
+
 def measure_till(scale_site: str, runs: int = 25) -> dict:
 	"""The till's create_customer, coupon auto-fetch and a referee's first sale (submitted and
 	committed: the crediting included) in-process (worker.py) on the scale site and on the
@@ -1146,7 +1197,14 @@ def _met(ok: bool) -> str:
 	return "yes" if ok else "**no**"
 
 
-def render(meta: dict, reports: list, cards: list, till: dict | None, workspace: dict | None = None) -> str:
+def render(
+	meta: dict,
+	reports: list,
+	cards: list,
+	till: dict | None,
+	workspace: dict | None = None,
+	lists: list | None = None,
+) -> str:
 	m = shop.machine()
 	load = meta["load"]
 	totals = load["totals"]
@@ -1193,6 +1251,27 @@ def render(meta: dict, reports: list, cards: list, till: dict | None, workspace:
 			f"| Number card {c['card']} (`{c['method'].rsplit('.', 1)[-1]}`), median of 5 | {_cell(plain)}"
 			f" | {_cell(company)} | ≤ {CARD_TARGET_MS} ms, no full scan | {_scans(plain, company)} | {_met(ok)} |"
 		)
+	if lists:
+		lines += [
+			"",
+			"| Measure | first page | count | Target | Full scans | Met? |",
+			"|---|---|---|---|---|---|",
+		]
+		for v in lists:
+			page, count = v["first page"], v["count"]
+			ok = (
+				page["ms"] <= LIST_TARGET_MS
+				and count["ms"] <= LIST_TARGET_MS
+				and not page["full_scans"]
+				and not count["full_scans"]
+				and not page["failed"]
+				and not count["failed"]
+			)
+			lines.append(
+				f"| List view {v['doctype']} (20 rows by `{v['sort'].split('.')[-1]}`; count up to 1,001),"
+				f" median of 5 | {_cell(page)} | {_cell(count)} | ≤ {LIST_TARGET_MS} ms, no full scan"
+				f" | {_scans(page, count)} | {_met(ok)} |"
+			)
 	if till:
 		lines += ["", *_till_lines(till)]
 	if workspace:
@@ -1204,12 +1283,15 @@ def render(meta: dict, reports: list, cards: list, till: dict | None, workspace:
 	for c in cards:
 		for label in ("no filter", "company"):
 			scans += [(f"{c['card']} ({label})", p) for p in c[label]["plans"] if p["full_scans"]]
+	for v in lists or []:
+		for label in ("first page", "count"):
+			scans += [(f"{v['doctype']} list ({label})", p) for p in v[label]["plans"] if p["full_scans"]]
 	lines += [
 		"",
 		f"Statements the planner expects to read {HEAVY_ROWS:,} rows or more of a watched table:",
 		"",
 	]
-	lines += heavy_statements(reports, cards) or ["- none"]
+	lines += heavy_statements(reports, cards, lists) or ["- none"]
 	lines += ["", "Statements that read a whole watched table (EXPLAIN type ALL):", ""]
 	seen = set()
 	for where, p in scans:
@@ -1362,12 +1444,15 @@ def _workspace_lines(w: dict) -> list[str]:
 HEAVY_ROWS = 10_000
 
 
-def heavy_statements(reports: list, cards: list) -> list[str]:
+def heavy_statements(reports: list, cards: list, lists: list | None = None) -> list[str]:
 	"""One line per statement (by shape) whose plan reads many rows of a watched table, however it
 	reads them (an index range or ref over most of the table is no better than a scan)."""
 	found = []
 	sources = [(f"{r['report']} ({label})", r[label]) for r in reports for label in REPORT_TARGETS_MS]
 	sources += [(f"{c['card']} ({label})", c[label]) for c in cards for label in ("no filter", "company")]
+	sources += [
+		(f"{v['doctype']} list ({label})", v[label]) for v in lists or [] for label in ("first page", "count")
+	]
 	for where, measure in sources:
 		for p in measure["plans"]:
 			steps = [
@@ -1400,7 +1485,16 @@ def main() -> None:
 	args = parser.parse_args()
 	if args.render:
 		saved = json.loads(Path(args.render).read_text())
-		print(render(saved, saved["reports"], saved["cards"], saved.get("till"), saved.get("workspace")))
+		print(
+			render(
+				saved,
+				saved["reports"],
+				saved["cards"],
+				saved.get("till"),
+				saved.get("workspace"),
+				saved.get("lists"),
+			)
+		)
 		return
 	if args.site in ("test_referral.localhost", "referral.localhost", TILL_SITE, "rl_bench_native.localhost"):
 		sys.exit(f"{args.site} is not the scale benchmark site")
@@ -1416,6 +1510,7 @@ def main() -> None:
 		meta["load"] = load(args.referrals)
 		reports = measure_reports()
 		cards = measure_cards()
+		lists = measure_lists()
 	finally:
 		frappe.destroy()
 	till = None if args.no_till else measure_till(args.site)
@@ -1424,13 +1519,20 @@ def main() -> None:
 	details = logs / f"bench-scale-{started:%Y%m%d-%H%M%S}.json"
 	details.write_text(
 		json.dumps(
-			{**meta, "reports": reports, "cards": cards, "till": till, "workspace": workspace},
+			{
+				**meta,
+				"reports": reports,
+				"cards": cards,
+				"lists": lists,
+				"till": till,
+				"workspace": workspace,
+			},
 			default=str,
 			indent=1,
 		)
 	)
 	log(f"every figure and the EXPLAIN plans: {details}")
-	print(render(meta, reports, cards, till, workspace))
+	print(render(meta, reports, cards, till, workspace, lists))
 
 
 if __name__ == "__main__":

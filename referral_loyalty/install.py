@@ -346,6 +346,14 @@ def _indexes_on(doctype: str, column: str) -> list[str]:
 	)
 
 
+def ensure_sort_index(doctype: str) -> None:
+	"""An index on ``creation``, the sort field of the app's DocTypes (the Desk lists them newest
+	first): frappe adds one when it alters such a table, not when it creates it, so a new site
+	would sort a whole table for a list's first page. Named as frappe names its own."""
+	if not frappe.db.get_column_index(f"tab{doctype}", "creation", unique=False):
+		frappe.db.add_index(doctype, ["creation"], "creation")
+
+
 def _drop_index(doctype: str, index_name: str) -> None:
 	if frappe.db.has_index(f"tab{doctype}", index_name):
 		# DDL: frappe offers add_index but no drop; names come from this module or the schema

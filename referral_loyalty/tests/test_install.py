@@ -24,6 +24,22 @@ class TestInstall(ReferralTestCase):
 		for doctype, _columns, index_name in INDEXES:
 			self.assertTrue(frappe.db.has_index(f"tab{doctype}", index_name))
 
+	def test_every_list_of_the_app_is_read_in_its_order_from_an_index(self):
+		"""The Desk lists a DocType's newest records first by its sort field: without an index that
+		starts with it, the first page of a million referrals sorts the whole table."""
+		doctypes = frappe.get_all(
+			"DocType", {"module": "Referral Loyalty", "istable": 0, "issingle": 0}, pluck="name"
+		)
+		self.assertIn("Referral", doctypes)
+		for doctype in doctypes:
+			sort_field = frappe.get_meta(doctype).sort_field or "creation"
+			first_columns = {
+				row.Column_name
+				for row in frappe.db.sql(f"SHOW INDEX FROM `tab{doctype}`", as_dict=True)  # nosemgrep
+				if row.Seq_in_index == 1
+			}
+			self.assertIn(sort_field, first_columns, f"{doctype} sorts its list by {sort_field}")
+
 	def test_referral_code_offer_is_optional(self):
 		self.assertFalse(frappe.get_meta("Referral Code").get_field("customer_offer").reqd)
 

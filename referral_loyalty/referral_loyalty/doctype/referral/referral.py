@@ -64,6 +64,9 @@ class Referral(Document):
 
 
 def on_doctype_update():
+	from referral_loyalty.install import ensure_sort_index
+
+	ensure_sort_index("Referral")  # the Desk's list of it, newest first
 	frappe.db.add_index("Referral", ["referral_code", "status"])
 	frappe.db.add_index("Referral", ["referrer", "referral_period", "status"])
 	frappe.db.add_index("Referral", ["status", "qualify_by"])

@@ -19,6 +19,8 @@ class ReferralBonus(Document):
 
 
 def on_doctype_update():
+	from referral_loyalty.install import ensure_sort_index
+
 	# the idempotency key: one bonus per referrer, period and milestone
 	if not frappe.db.has_index("tabReferral Bonus", "unique_milestone"):
 		# constant DDL: frappe has no API for a unique index over several columns of this database
@@ -26,3 +28,4 @@ def on_doctype_update():
 			"ALTER TABLE `tabReferral Bonus` ADD UNIQUE INDEX `unique_milestone` (`referrer`, `referral_period`, `milestone`)"
 		)
 	frappe.db.add_index("Referral Bonus", ["status", "release_on"])
+	ensure_sort_index("Referral Bonus")  # the Desk's list of it, newest first

@@ -22,7 +22,10 @@ class ReferralOutbox(Document):
 
 
 def on_doctype_update():
+	from referral_loyalty.install import ensure_sort_index
+
 	frappe.db.add_index("Referral Outbox", ["status", "creation"])
+	ensure_sort_index("Referral Outbox")  # the Desk's list of it, newest first
 	# one row per sale (frappe's add_unique looks the constraint up in every database of the server)
 	if not frappe.db.has_index("tabReferral Outbox", "unique_invoice"):
 		# constant DDL: frappe has no API for a unique index over several columns of this database

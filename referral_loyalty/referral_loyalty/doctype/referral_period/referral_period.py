@@ -170,3 +170,9 @@ class ReferralPeriod(Document):
 				exc=PeriodOverlap,
 				title=_("Overlapping Periods"),
 			)
+
+
+def on_doctype_update():
+	from referral_loyalty.install import ensure_sort_index
+
+	ensure_sort_index("Referral Period")  # the Desk's list of it, newest first

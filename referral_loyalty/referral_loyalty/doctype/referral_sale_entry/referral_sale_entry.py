@@ -63,5 +63,8 @@ class ReferralSaleEntry(Document):
 
 
 def on_doctype_update():
+	from referral_loyalty.install import ensure_sort_index
+
 	for index_name, columns in INDEX_COLUMNS.items():
 		frappe.db.add_index("Referral Sale Entry", columns, index_name)
+	ensure_sort_index("Referral Sale Entry")  # the Desk's list of it, newest first
