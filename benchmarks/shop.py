@@ -100,33 +100,19 @@ class QueryCounter:
 			return original(query, *args, **kwargs)
 
 		db.sql = sql
-		# a report's statements run side by side on connections of their own (concurrent_reads):
-		# counted and kept too, as the app's
-		from referral_loyalty.services import concurrent_reads
-
-		runner = self._runner = concurrent_reads._runner
-
-		def counted_runner(connection):
-			run = runner(connection)
-
-			def run_counted(statement):
-				counter.count += 1
-				if counter.attribute:
-					counter.statements.append((statement, True))
-				return run(statement)
-
-			return run_counted
-
-		concurrent_reads._runner = counted_runner
+		# a report's statements run side by side on connections of their own (concurrent_reads),
+		# which keeps them here: counted and kept too, as the app's
+		frappe.local.rl_side_lane_log = self.side_lanes = []
 		return self
 
 	def __exit__(self, *exc):
 		import frappe
 
-		from referral_loyalty.services import concurrent_reads
-
 		frappe.local.db.__dict__.pop("sql", None)
-		concurrent_reads._runner = self._runner
+		del frappe.local.rl_side_lane_log
+		self.count += len(self.side_lanes)
+		if self.attribute:
+			self.statements += [(statement, True) for statement in self.side_lanes]
 		return False
 
 	@property

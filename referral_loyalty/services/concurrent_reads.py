@@ -12,6 +12,10 @@ writes pending (``frappe.db.transaction_writes``) the statements run on the requ
 alone, one after the other. So do they when the site sets ``referral_report_lanes`` to 1.
 Each statement still reads one consistent snapshot of its own; statements of different lanes may
 see commits made between them, as statements of separate requests would.
+
+The statements of the extra connections do not pass through ``frappe.db.sql``: a caller that counts
+or explains what a request sends (the benchmark) sets ``frappe.local.rl_side_lane_log`` to a list,
+and each of them is appended to it.
 """
 
 from __future__ import annotations
@@ -58,9 +62,11 @@ def run_together(statements: list[str]) -> list[list[frappe._dict]]:
 					errors.append(error)
 				return
 
+	log = getattr(frappe.local, "rl_side_lane_log", None)  # read here: the threads see no frappe.local
 	connections = [_open() for _lane in range(width - 1)]
 	threads = [
-		threading.Thread(target=work, args=(_runner(connection),), daemon=True) for connection in connections
+		threading.Thread(target=work, args=(_runner(connection, log),), daemon=True)
+		for connection in connections
 	]
 	try:
 		for thread in threads:
@@ -86,8 +92,10 @@ def _open():
 	return frappe.db.create_connection()
 
 
-def _runner(connection):
+def _runner(connection, log: list | None = None):
 	def run(sql: str) -> list[frappe._dict]:
+		if log is not None:
+			log.append(sql)
 		with connection.cursor() as cursor:
 			cursor.execute(sql)
 			columns = [column[0] for column in cursor.description or ()]

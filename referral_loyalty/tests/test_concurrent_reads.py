@@ -44,13 +44,20 @@ class TestRunTogether(FrappeTestCase):
 
 	def test_two_lanes_use_the_site_connection_and_one_more_then_close_it(self):
 		own = site_connection()
-		with with_lanes(2):
-			results = concurrent_reads.run_together([SLOW.format(n=n) for n in range(4)])
+		statements = [SLOW.format(n=n) for n in range(4)]
+		frappe.local.rl_side_lane_log = log = []
+		try:
+			with with_lanes(2):
+				results = concurrent_reads.run_together(statements)
+		finally:
+			del frappe.local.rl_side_lane_log
 		self.assertEqual([rows[0].n for rows in results], [0, 1, 2, 3], "results in the statements' order")
 		used = {rows[0].connection for rows in results}
 		self.assertEqual(len(used), 2, "two lanes, each a connection")
 		self.assertIn(own, used)
 		(other,) = used - {own}
+		on_other = [statements[rows[0].n] for rows in results if rows[0].connection == other]
+		self.assertEqual(sorted(log), sorted(on_other), "the extra lane's statements are kept for a caller")
 		self.assertTrue(gone(other), "the extra connection is closed after the call")
 		self.assertEqual(site_connection(), own)
 
