@@ -1266,7 +1266,7 @@ def render(
 			("first page", "count"),
 			[
 				(
-					f"List view {v['doctype']} (20 rows by `{v['sort'].split('.')[-1]}`; count up to 1,001),"
+					f"List view {v['doctype']} (20 rows by {v['sort'].split('.')[-1].replace('`', '')}; count up to 1,001),"
 					" median of 5",
 					(v["first page"], LIST_TARGET_MS),
 					(v["count"], LIST_TARGET_MS),
