@@ -63,7 +63,9 @@ def run_together(statements: list[str]) -> list[list[frappe._dict]]:
 				return
 
 	log = getattr(frappe.local, "rl_side_lane_log", None)  # read here: the threads see no frappe.local
-	connections = [_open() for _lane in range(width - 1)]
+	# the request's statement time limit (frappe's, when the site enables one) holds on every lane
+	limit = frappe.db.sql("SELECT @@SESSION.max_statement_time")[0][0]
+	connections = [_open(limit) for _lane in range(width - 1)]
 	threads = [
 		threading.Thread(target=work, args=(_runner(connection, log),), daemon=True)
 		for connection in connections
@@ -87,9 +89,14 @@ def _on_site_connection(sql: str) -> list[frappe._dict]:
 	return frappe.db.sql(sql, as_dict=True)  # nosemgrep
 
 
-def _open():
-	"""A new connection to the site's database, as frappe opens its own (settings, conversions)."""
-	return frappe.db.create_connection()
+def _open(limit: float = 0):
+	"""A new connection to the site's database, as frappe opens its own (settings, conversions),
+	with the request connection's statement time limit (seconds, 0 for none)."""
+	connection = frappe.db.create_connection()
+	if limit:
+		with connection.cursor() as cursor:
+			cursor.execute("SET SESSION max_statement_time = %s", (float(limit),))
+	return connection
 
 
 def _runner(connection, log: list | None = None):

@@ -75,6 +75,18 @@ class TestRunTogether(FrappeTestCase):
 		self.assertEqual({rows[0].defvalue for rows in results}, {"uncommitted"}, "sees its own writes")
 		frappe.db.rollback()
 
+	def test_every_lane_keeps_the_requests_statement_time_limit(self):
+		limit = "SELECT CONNECTION_ID() AS connection, @@SESSION.max_statement_time AS seconds, SLEEP(0.3)"
+		before = frappe.db.sql("SELECT @@SESSION.max_statement_time")[0][0]
+		frappe.db.sql("SET SESSION max_statement_time = 42")
+		try:
+			with with_lanes(2):
+				results = concurrent_reads.run_together([limit, limit])
+		finally:
+			frappe.db.sql("SET SESSION max_statement_time = %s", before)
+		self.assertEqual(len({rows[0].connection for rows in results}), 2)
+		self.assertEqual([rows[0].seconds for rows in results], [42, 42])
+
 	def test_one_lane_runs_them_one_after_the_other(self):
 		own = site_connection()
 		with with_lanes(1):
@@ -85,7 +97,7 @@ class TestRunTogether(FrappeTestCase):
 	def test_a_failing_statement_raises_and_closes_the_extra_connection(self):
 		opened = []
 
-		def open_and_note():
+		def open_and_note(limit):
 			connection = frappe.db.create_connection()
 			opened.append(connection.thread_id())
 			return connection
@@ -117,7 +129,7 @@ class TestReportsSideBySide(ProcessTestCase):
 	def report(self, name: str, lanes: int):
 		opened = []
 
-		def open_and_count():
+		def open_and_count(limit):
 			opened.append(1)
 			return frappe.db.create_connection()
 
