@@ -5,7 +5,8 @@ of index entries, and MariaDB runs each statement on one core. Run one after the
 up; run on ``lanes`` connections at once they take about as long as the longest lane. Each lane is
 a connection of its own: the request's own connection (``frappe.db``) and ``lanes - 1`` more,
 opened for the call with the site's settings and closed after it, each in a thread that waits on
-its socket (the work is the database's).
+its socket (the work is the database's). When the server refuses one, the statements run on the
+connections there are.
 
 Other connections do not see what the current transaction wrote and did not commit yet, so with
 writes pending (``frappe.db.transaction_writes``) the statements run on the request's connection
@@ -63,9 +64,12 @@ def run_together(statements: list[str]) -> list[list[frappe._dict]]:
 				return
 
 	log = getattr(frappe.local, "rl_side_lane_log", None)  # read here: the threads see no frappe.local
-	# the request's statement time limit (frappe's, when the site enables one) holds on every lane
-	limit = frappe.db.sql("SELECT @@SESSION.max_statement_time")[0][0]
-	connections = [_open(limit) for _lane in range(width - 1)]
+	# the request's statement time limit (frappe's, when the site enables one) holds on every lane;
+	# a session variable has no query-builder form
+	limit = frappe.db.sql("SELECT @@SESSION.max_statement_time")[0][0]  # nosemgrep
+	connections = _open_lanes(width - 1, limit)
+	if not connections:
+		return [_on_site_connection(sql) for sql in statements]
 	threads = [
 		threading.Thread(target=work, args=(_runner(connection, log),), daemon=True)
 		for connection in connections
@@ -87,6 +91,20 @@ def run_together(statements: list[str]) -> list[list[frappe._dict]]:
 def _on_site_connection(sql: str) -> list[frappe._dict]:
 	# the statements are the query builder's, built by the caller with their values escaped
 	return frappe.db.sql(sql, as_dict=True)  # nosemgrep
+
+
+def _open_lanes(count: int, limit: float) -> list:
+	"""Up to ``count`` extra connections: as many as the server gives. A report never fails for
+	want of one (the server at its connection limit, say): it runs on those it has, or on the
+	request's connection alone, and the refusal is logged."""
+	connections = []
+	for _lane in range(count):
+		try:
+			connections.append(_open(limit))
+		except Exception as error:
+			frappe.logger("referral_loyalty").warning(f"a report ran on fewer connections: {error!r}")
+			break
+	return connections
 
 
 def _open(limit: float = 0):

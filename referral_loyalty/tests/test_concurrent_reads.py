@@ -87,6 +87,16 @@ class TestRunTogether(FrappeTestCase):
 		self.assertEqual(len({rows[0].connection for rows in results}), 2)
 		self.assertEqual([rows[0].seconds for rows in results], [42, 42])
 
+	def test_a_refused_extra_connection_leaves_the_statements_to_the_site_connection(self):
+		own = site_connection()
+
+		def refused(limit):
+			raise frappe.db.OperationalError(1040, "Too many connections")
+
+		with with_lanes(2), patch.object(concurrent_reads, "_open", refused):
+			results = concurrent_reads.run_together([SLOW.format(n=n) for n in range(2)])
+		self.assertEqual([(rows[0].connection, rows[0].n) for rows in results], [(own, 0), (own, 1)])
+
 	def test_one_lane_runs_them_one_after_the_other(self):
 		own = site_connection()
 		with with_lanes(1):
