@@ -91,7 +91,9 @@ def _status_card(filters, status: str) -> dict:
 	companies = _companies(filters, "Referral")
 	referral = DocType("Referral")
 	value = _count(
-		frappe.qb.from_(referral).where(referral.company.isin(companies.names) & (referral.status == status))
+		frappe.qb.from_(referral)
+		.force_index(reporting.COMPANY_STATUS_INDEX)
+		.where(referral.company.isin(companies.names) & (referral.status == status))
 	)
 	return _card(value, companies, "Referral", {"status": status})
 

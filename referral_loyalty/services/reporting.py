@@ -61,6 +61,9 @@ CASHIER_INDEX = "rl_report_cashier_index"
 REWARD_INDEX = "rl_reward_offer_index"
 HELD_INDEX = "rl_report_held_index"
 CODE_INDEX = "rl_report_code_index"
+# referrals of a company in a status (the workspace's status cards): one range of this index, where
+# the planner would otherwise intersect the status index with it (3-5 times slower at a million)
+COMPANY_STATUS_INDEX = "rl_company_status_index"
 SALE_ENTRY = "Referral Sale Entry"  # the sales ledger: services/sales.py
 NEW_CUSTOMERS_INDEX = "rl_new_customers_index"  # Customer (creation, rl_referral): install.INDEXES
 # a date range this short is read from the enrolment index; a longer one code by code

@@ -8,7 +8,13 @@ from frappe.desk.notifications import get_open_count
 from referral_loyalty.api import dashboard
 from referral_loyalty.exceptions import ReferralNotAllowed
 from referral_loyalty.tests.test_reports import referral_scenario
-from referral_loyalty.tests.utils import COMPANY, OTHER_COMPANY, ReferralTestCase, make_period
+from referral_loyalty.tests.utils import (
+	COMPANY,
+	OTHER_COMPANY,
+	ReferralTestCase,
+	make_period,
+	recorded_sql,
+)
 
 
 class TestNumberCards(ReferralTestCase):
@@ -30,6 +36,20 @@ class TestNumberCards(ReferralTestCase):
 		card = dashboard.pending_referrals(self.filters)
 		self.assertEqual(card["value"], self.pending_before + 1)  # a3
 		self.assertEqual(card["route_options"], {"status": "Pending", "company": COMPANY})
+
+	def test_status_cards_count_one_range_of_the_company_status_index(self):
+		"""At a million referrals the planner intersected the status index with the company-status
+		one for these counts (49 to 77 ms, against 14 to 25 ms for one range of the latter); on a
+		small table it picks the latter by itself, so the statement names it."""
+		for card in (dashboard.pending_referrals, dashboard.under_review):
+			with recorded_sql() as sent:
+				card(self.filters)
+			(count,) = [q for q in sent if "COUNT(*)" in q and "`tabReferral`" in q]
+			self.assertIn("FORCE INDEX (`rl_company_status_index`)", count)
+			plan = frappe.db.sql(f"EXPLAIN {count}", as_dict=True)  # nosemgrep: the card's own statement
+			self.assertEqual(
+				[(row.key, row.type) for row in plan], [("rl_company_status_index", "ref")], count
+			)
 
 	def test_qualified_this_period(self):
 		with self.on("2026-03-20"):
