@@ -731,7 +731,7 @@ def _held_rewards(scope: Scope) -> list:
 
 
 def total_discount(scope: Scope) -> float:
-	return sum(flt(part.discount) for part in _discounts(scope, ("pos_offer",)))
+	return sum(flt(part.discount) for part in _discounts_query(scope, ("pos_offer",)).run(as_dict=True))
 
 
 def reward_cost_total(scope: Scope) -> float:
@@ -750,19 +750,10 @@ def invoice_doctypes() -> tuple[str, ...]:
 	)
 
 
-def _discounts(scope: Scope, group_by: tuple[str, ...] = (), *, by_referral: dict | None = None) -> list:
-	"""Discounts of the reward coupons in scope (the sales ledger's rows), per ``group_by``: coupon
-	columns (``pos_offer``, ``side``) for the coupons issued in the scope's dates, with the sales
-	they were used on; or, with ``by_referral`` (the codes' campaigns), the referral's period and
-	campaign code for the referrals enrolled in the scope's dates (whatever day their coupons were
-	issued). Each shape reads a covering index of the ledger (``ENTRY_INDEXES``)."""
-	if by_referral is not None:
-		return _referral_discounts_query(scope, by_referral).run(as_dict=True)
-	return _discounts_query(scope, group_by).run(as_dict=True)
-
-
 def _discounts_query(scope: Scope, group_by: tuple[str, ...]):
-	"""``_discounts`` for the coupons issued in the scope's dates, per ``group_by``."""
+	"""Discounts of the reward coupons issued in the scope's dates (the sales ledger's rows), with
+	the sales they were used on, per ``group_by`` (coupon columns: ``pos_offer``, ``side``), from a
+	covering index of the ledger (``ENTRY_INDEXES``)."""
 	entry = DocType(SALE_ENTRY)
 	index = ENTRY_INDEXES["period" if scope.referral_period else "issued"]
 	query = (
@@ -788,8 +779,8 @@ def _discounts_query(scope: Scope, group_by: tuple[str, ...]):
 
 
 def _referral_discounts_query(scope: Scope, code_campaigns: dict):
-	"""Discounts of the reward coupons of the referrals enrolled in the scope's dates, per period
-	and campaign code (``_discounts`` with ``by_referral``)."""
+	"""Discounts of the reward coupons of the referrals enrolled in the scope's dates (whatever day
+	the coupons were issued), per period and campaign code, from the ledger's enrolment index."""
 	entry = DocType(SALE_ENTRY)
 	terms = _group_terms(entry, code_campaigns)
 	columns = [terms[0], *(term.as_("referral_code") for term in terms[1:])]
@@ -819,21 +810,13 @@ ROI_NUMBERS = (
 )
 
 
-def roi(scope: Scope, days: int = ROI_DAYS) -> list[dict]:
+def roi(scope: Scope, days: int = ROI_DAYS) -> tuple[list[dict], frappe._dict]:
 	"""Per period and campaign: referees enrolled in the dates and qualified, the referees' net
 	sales and gross profit in the ``days`` after their enrolment (the day itself included), the
 	whole cost of the rewards of those referrals (coupon discounts, points at money value,
-	milestone bonuses reached by them), the net return and the ROI."""
-	return _roi(scope, days, with_walk_ins=False)[0]
-
-
-def roi_with_walk_ins(scope: Scope, days: int = ROI_DAYS) -> tuple[list[dict], frappe._dict]:
-	"""``roi`` and ``walk_ins`` of the same scope and days, their statements run side by side
-	(``concurrent_reads``): the Referral ROI report."""
-	return _roi(scope, days, with_walk_ins=True)
-
-
-def _roi(scope: Scope, days: int, *, with_walk_ins: bool) -> tuple[list[dict], frappe._dict | None]:
+	milestone bonuses reached by them), the net return and the ROI; and beside them the company's
+	other new customers (``_walk_in_queries``). The statements run side by side
+	(``concurrent_reads``)."""
 	referral = DocType("Referral")
 	code_campaigns = _code_campaigns()
 	checksums = len(code_campaigns) <= MAX_CAMPAIGN_CODES
@@ -845,7 +828,6 @@ def _roi(scope: Scope, days: int, *, with_walk_ins: bool) -> tuple[list[dict], f
 		.where(_referral_criteria(referral, scope))
 		.where(_campaign_criterion(referral, scope, code_campaigns))
 	)
-	walk_in_queries = _walk_in_queries(scope, days) if with_walk_ins else []
 	# the longest first: a lane takes the next statement when it is free
 	sales, stage_rows, discounts, points, *walk_in_rows = concurrent_reads.run_together(
 		[
@@ -855,7 +837,7 @@ def _roi(scope: Scope, days: int, *, with_walk_ins: bool) -> tuple[list[dict], f
 			_grouping_sql(_select_groups(stage_query, referral, code_campaigns, by_day=True)),
 			_referral_discounts_query(scope, code_campaigns).get_sql(),
 			_referral_points_query(scope, code_campaigns).get_sql(),
-			*(query.get_sql() for query in walk_in_queries),
+			*(query.get_sql() for query in _walk_in_queries(scope, days)),
 		]
 	)
 	if checksums:
@@ -865,12 +847,12 @@ def _roi(scope: Scope, days: int, *, with_walk_ins: bool) -> tuple[list[dict], f
 	for row in rows:
 		row.reward_cost = flt(row.discount) + flt(row.points_value)
 		set_returns(row)
-	return rows, (_walk_in_total(walk_in_rows) if with_walk_ins else None)
+	return rows, _walk_in_total(walk_in_rows)
 
 
 def set_returns(row) -> None:
 	"""Net return (gross profit less reward cost), ROI % (none without a cost) and per-buyer
-	sales and gross profit of a row of ``roi`` or ``walk_ins``."""
+	sales and gross profit of a row of ``roi``, or of its other new customers."""
 	row.net_return = flt(row.gross_profit) - flt(row.reward_cost)
 	row.roi = round(100.0 * row.net_return / row.reward_cost, 1) if row.reward_cost else None
 	buyers = int(row.buyers or 0)
@@ -1010,14 +992,10 @@ def _referral_points_query(scope: Scope, code_campaigns: dict):
 	return _select_groups(query, referral, code_campaigns)
 
 
-def walk_ins(scope: Scope, days: int = ROI_DAYS) -> frappe._dict:
-	"""The company's other new customers: created in the scope's dates without a referral, with a
-	sale of the company in the ``days`` after their creation; their sales and gross profit."""
-	return _walk_in_total([query.run(as_dict=True) for query in _walk_in_queries(scope, days)])
-
-
 def _walk_in_queries(scope: Scope, days: int) -> list:
-	"""One query per sales doctype of ``walk_ins``."""
+	"""The company's other new customers: created in the scope's dates without a referral, with a
+	sale of the company in the ``days`` after their creation; their sales and gross profit (one
+	query per sales doctype)."""
 	customer = DocType("Customer")
 	queries = []
 	for doctype in invoice_doctypes():

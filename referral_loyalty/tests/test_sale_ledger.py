@@ -87,13 +87,13 @@ class TestSaleLedger(ReferralTestCase):
 			pick(rows, "entry_type", "days_after_enrolment", "net_sales", "gross_profit"),
 			[("Referee Sale", 10, -100, -40)],
 		)
-		roi = reporting.roi(reporting.Scope.of(APRIL))[0]
+		roi = reporting.roi(reporting.Scope.of(APRIL))[0][0]
 		self.assertEqual((roi.buyers, round(roi.net_sales, 2), round(roi.gross_profit, 2)), (2, 290, 110))
 		with self.on("2026-04-13"):
 			returned.reload()
 			returned.cancel()
 		self.assertFalse([row for row in ledger(self.p2.name) if row.invoice == returned.name])
-		self.assertEqual(round(reporting.roi(reporting.Scope.of(APRIL))[0].net_sales, 2), 390)
+		self.assertEqual(round(reporting.roi(reporting.Scope.of(APRIL))[0][0].net_sales, 2), 390)
 
 	def test_a_cancelled_sale_leaves_the_ledger(self):
 		with self.on("2026-04-25"):

@@ -29,7 +29,7 @@ def execute(filters=None):
 	if not 0 < days <= MAX_DAYS:
 		frappe.throw(_("Days After Enrolment must be between 1 and {0}.").format(MAX_DAYS))
 	currency = frappe.get_cached_value("Company", scope.company, "default_currency")
-	data, others = reporting.roi_with_walk_ins(scope, days)
+	data, others = reporting.roi(scope, days)
 	referred = _total(data)
 	walk_in = frappe._dict(
 		period_title=_("Other new customers (no referral)"),
