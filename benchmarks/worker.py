@@ -18,6 +18,7 @@ import re
 import sys
 import traceback
 from collections import deque
+from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -301,21 +302,33 @@ def month_sales(runs: int = 3) -> dict:
 	"""ERPNext's ``update_company_current_month_sales``, which its Sales Invoice runs on every
 	submit with Selling Settings at "Each Transaction": timed (median of ``runs``, each rolled
 	back), with the statement it sends to sum the month's sales, its EXPLAIN, and the month's and
-	all of the company's submitted sales."""
+	all of the company's submitted sales. ``last_month``: the same at noon of the last day of the
+	month before (the clock set there with freezegun for the call), when the sum reads a whole
+	month of sales, whatever day of the month the benchmark runs on."""
+	from frappe.utils import add_months, get_last_day, today
+
+	out = _month_sum(runs)
+	day = get_last_day(add_months(today(), -1))
+	out["last_month"] = {"day": str(day), **_month_sum(runs, as_of=day)}
+	return out
+
+
+def _month_sum(runs: int, as_of=None) -> dict:
 	from erpnext.setup.doctype.company.company import update_company_current_month_sales
 	from frappe.utils import get_first_day, get_last_day, today
 
 	frappe = _frappe()
 	times, statements = [], []
-	for _run in range(runs):
-		_fresh_state()
-		with shop.QueryCounter(attribute=True) as counter, shop.stopwatch() as clock:
-			update_company_current_month_sales(shop.COMPANY)
-		frappe.db.rollback()
-		times.append(clock["ms"])
-		statements = [q for q, _ours in counter.statements]
+	with _clock_at(as_of):
+		for _run in range(runs):
+			_fresh_state()
+			with shop.QueryCounter(attribute=True) as counter, shop.stopwatch() as clock:
+				update_company_current_month_sales(shop.COMPANY)
+			frappe.db.rollback()
+			times.append(clock["ms"])
+			statements = [q for q, _ours in counter.statements]
+		month = (get_first_day(today()), get_last_day(today()))
 	summing = next((q for q in statements if "tabSales Invoice" in q and "sum(" in q.lower()), None)
-	month = (get_first_day(today()), get_last_day(today()))
 	submitted = {"company": shop.COMPANY, "docstatus": 1}
 	return {
 		"ms": sorted(times)[len(times) // 2],
@@ -324,6 +337,23 @@ def month_sales(runs: int = 3) -> dict:
 		"month_sales": frappe.db.count("Sales Invoice", {**submitted, "posting_date": ("between", month)}),
 		"sales": frappe.db.count("Sales Invoice", submitted),
 	}
+
+
+@contextmanager
+def _clock_at(day):
+	"""The clock at noon of ``day`` in the site's time zone (ticking on from there), or as it is."""
+	if day is None:
+		yield
+		return
+	from datetime import datetime, time, timezone
+	from zoneinfo import ZoneInfo
+
+	import freezegun
+	from frappe.utils import get_system_timezone, getdate
+
+	noon = datetime.combine(getdate(day), time(12), tzinfo=ZoneInfo(get_system_timezone()))
+	with freezegun.freeze_time(noon.astimezone(timezone.utc).replace(tzinfo=None), tick=True):
+		yield
 
 
 INDEX_COPIES = ("_rl_bench_with_indexes", "_rl_bench_without_app_indexes")
