@@ -8,7 +8,8 @@ The data (on top of the benchmark shop of shop.py, company "Bench Shop"), every 
 ``SC-`` so nothing collides with what the app or the tills make:
 
 - N/10 referrers, each a customer with an enabled Referral Code (a few referrers bring many
-  referees, most bring a few);
+  referees, most bring a few; the first one, an influencer, brings one referee in ten: about
+  100,000 of a million);
 - N referees, each a customer with a Referral: ~40 % Qualified (with qualified_on and the period
   it is credited to), ~30 % Pending, ~20 % Rejected (with a reason), ~5 % Under Review, some
   Expired and Reversed; the referrer's reward Issued / Held / Withdrawn / Redeemed; enrolled by
@@ -33,7 +34,8 @@ new reports are picked up) for the last 30 days and the last year, and every Num
 module of type Custom without filters and with the company, median of 3 runs; every statement
 they send is EXPLAINed and a plan that reads the whole of tabReferral, tabReferral Code,
 tabPOS Coupon or tabPOS Coupon Detail is flagged. The till's create_customer and coupon
-auto-fetch are timed in-process on this site and on the 20,000-customer benchmark site.
+auto-fetch are timed in-process on this site and on the 20,000-customer benchmark site, and
+create_customer on this site with the influencer's code against a code of about ten referees.
 """
 
 from __future__ import annotations
@@ -74,6 +76,8 @@ MODULE = "Referral Loyalty"
 PREFIX = "SC-"
 BATCH = 2000
 CASHIERS = 20
+INFLUENCER = 0  # the referrer (Plan.code index) who brings one referee in INFLUENCER_SHARE
+INFLUENCER_SHARE = 10
 REPORT_TARGETS_MS = {"30 days": 500, "year": 3000}
 CARD_TARGET_MS = 100
 # the Desk's list views of the large tables: their first page (newest first, by the DocType's sort
@@ -596,6 +600,8 @@ class Plan:
 		customers, referrals, coupons = [], [], []
 		for i in range(start, stop):
 			j = int(self.referrers * rng.random() ** 2)  # a few referrers bring many referees
+			if i % INFLUENCER_SHARE == 0:
+				j = INFLUENCER  # one referrer brings a tenth of all referees
 			enrolled = self.today - timedelta(days=rng.randrange(365))
 			stamp = datetime.combine(enrolled, datetime.min.time()) + timedelta(seconds=rng.randrange(86400))
 			referee, referral = f"{PREFIX}C-E{i:08d}", f"{PREFIX}R-{i:08d}"
@@ -1056,7 +1062,73 @@ def measure_lists() -> list[dict]:
 	return out
 
 
-def measure_till(scale_site: str, runs: int = 25) -> dict:
+def code_sizes(near: int = 10) -> dict | None:
+	"""The influencer's code and a code of the long tail with about ``near`` referees (of 200 codes
+	where a code has about that many), each with its typed code and its count of referees: what
+	creating a referred customer costs against the size of the code (the duplicate mobile and
+	e-mail check looks up the code's earlier referees)."""
+	import frappe
+	from frappe.query_builder import DocType
+	from frappe.query_builder.functions import Count
+
+	referral = DocType("Referral")
+
+	def counts(names: list[str]) -> dict[str, int]:
+		rows = (
+			frappe.qb.from_(referral)
+			.select(referral.referral_code, Count("*"))
+			.where(referral.referral_code.isin(names))
+			.groupby(referral.referral_code)
+			.run()
+		)
+		return dict(rows)
+
+	busy = Plan.code(INFLUENCER)
+	referrers = count_prefixed("Referral Code", f"{PREFIX}K-")
+	if not referrers:
+		return None
+	# a code's expected referees fall as 1/sqrt(its index): about ten around a fifth of the codes
+	tail = [Plan.code(j) for j in range(referrers // 5, min(referrers, referrers // 5 + 200))]
+	sizes = counts([busy, *tail])
+	usual = min(tail, key=lambda c: (abs(sizes.get(c, 0) - near), c))
+
+	def entry(name: str) -> dict:
+		return {
+			"code": name,
+			"typed": frappe.db.get_value("Referral Code", name, "referral_code"),
+			"referees": sizes.get(name, 0),
+		}
+
+	return {"busy": entry(busy), "usual": entry(usual)}
+
+
+def measure_code_size(worker, sizes: dict, runs: int) -> dict:
+	"""create_customer with the influencer's code and with one of about ten referees, alternately on
+	the scale site: the paired ratio, and the EXPLAIN of what the app sends with the large one."""
+	keys = ["busy", "usual"]
+
+	def call(key, i):
+		return worker.call("create_customer", referral_code=sizes[key]["typed"])
+
+	alternate(keys, TILL_WARM_UP, call)
+	samples = alternate(keys, runs, call)
+	detail = worker.call("create_customer", attribute=True, referral_code=sizes["busy"]["typed"])
+	plans = worker.call("explain", queries=detail.get("from_app") or [])
+	return {
+		**sizes,
+		"ms": {k: v.median("ms") for k, v in samples.items()},
+		"queries": {k: v.median("queries") for k, v in samples.items()},
+		"failed": {k: v.failed for k, v in samples.items()},
+		"errors": {k: v.errors[:3] for k, v in samples.items() if v.errors},
+		"outcomes": sorted({str((r or {}).get("outcome")) for v in samples.values() for r in v.runs}),
+		"ratio": paired_ratio(samples["busy"], samples["usual"], "ms"),
+		"ratio_ci": paired_interval(samples["busy"], samples["usual"], "ms"),
+		"plans": plans,
+		"full_scans": sorted({t for p in plans for t in p["full_scans"]}),
+	}
+
+
+def measure_till(scale_site: str, runs: int = 25, sizes: dict | None = None) -> dict:
 	"""The till's create_customer, coupon auto-fetch and a referee's first sale (submitted and
 	committed: the crediting included) in-process (worker.py) on the scale site and on the
 	20,000-customer benchmark site when it exists, alternating between them."""
@@ -1117,6 +1189,12 @@ def measure_till(scale_site: str, runs: int = 25) -> dict:
 				"plans": workers[scale_site].call("explain", queries=statements),
 			}
 			out[path]["full_scans"] = sorted({t for p in out[path]["plans"] for t in p["full_scans"]})
+		if sizes:
+			log(
+				f"till: create_customer with the code of {sizes['busy']['referees']:,} referees and with"
+				f" one of {sizes['usual']['referees']:,}"
+			)
+			out["code_size"] = measure_code_size(workers[scale_site], sizes, runs)
 		log("till: ERPNext's sum of the company's month sales, as a submit runs it")
 		out["month_sales"] = {site: w.call("month_sales") for site, w in workers.items()}
 		log("till: the app's indexes on Sales Invoice on writing a sale, in two copies of its table")
@@ -1367,6 +1445,8 @@ def _till_lines(till: dict) -> list[str]:
 					failed,
 				)
 			)
+	if till.get("code_size"):
+		lines += ["", *_code_size_lines(till["code_size"], till.get("runs", 25))]
 	if setting:
 		lines += [
 			"",
@@ -1380,6 +1460,25 @@ def _till_lines(till: dict) -> list[str]:
 		sale_ms = till["submit_referee"]["ms"][sites[0]]
 		lines += ["", index_cost_line(till["index_cost"], sale_ms, "the referee's first sale at scale")]
 	return lines
+
+
+def _code_size_lines(c: dict, runs: int) -> list[str]:
+	"""create_customer with the influencer's code against one of about ten referees (one site)."""
+	busy, usual = c["busy"], c["usual"]
+	failed = sum(c["failed"].values())
+	failures = "; ".join(f"{k}: {n} failed" for k, n in c["failed"].items() if n)
+	ok = c["ratio"] is not None and c["ratio"] <= TILL_TARGET and not failed and not c["full_scans"]
+	return [
+		f"| `create_customer` by the size of the code, at scale, in-process, median of {runs}"
+		f" | The influencer's code (`{busy['code']}`, {busy['referees']:,} referees)"
+		f" | A code of {usual['referees']:,} referees (`{usual['code']}`) | Ratio (pairs run back to"
+		" back, 95 % interval) | Target | Full scans | Met? |",
+		"|---|---|---|---|---|---|---|",
+		f"| A referred customer created at the till (outcomes: {', '.join(c['outcomes'])}"
+		f"{f'; {failures}' if failures else ''}) | {_ms(c['ms']['busy'])} ({c['queries']['busy']:.0f} queries)"
+		f" | {_ms(c['ms']['usual'])} ({c['queries']['usual']:.0f} queries) | {fmt_ratio(c, 'ratio')}"
+		f" | ≤ {TILL_TARGET:.2f}× | {', '.join(c['full_scans']) or 'none'} | {_met(ok)} |",
+	]
 
 
 def _loaded(load: dict) -> str:
@@ -1546,9 +1645,10 @@ def main() -> None:
 		reports = measure_reports()
 		cards = measure_cards()
 		lists = measure_lists()
+		sizes = None if args.no_till else code_sizes()
 	finally:
 		frappe.destroy()
-	till = None if args.no_till else measure_till(args.site)
+	till = None if args.no_till else measure_till(args.site, sizes=sizes)
 	workspace = None if args.no_browser else measure_workspace(args.site)
 	logs = Path(shop.sites_path()).parent / "logs"
 	details = logs / f"bench-scale-{started:%Y%m%d-%H%M%S}.json"
