@@ -28,6 +28,7 @@ from runners import (
 	index_cost,
 	log,
 	median,
+	paired_difference,
 	paired_interval,
 	paired_ratio,
 	percentile,
@@ -153,11 +154,11 @@ def measure_submit(ctx) -> dict:
 	detail = _attributed(ctx, "submit", kind="plain")
 	alternate([native], 1, lambda s, i: _submit(ctx, s, "plain"))  # keep both queues even
 
-	log(f"(b) preparing {ctx.runs + 1} first sales of new referees per site")
+	log(f"(b) preparing {ctx.submit_runs + 1} first sales of new referees per site")
 	for site in sites:
-		ctx.workers[site].call("prepare_sales", kind="referee", count=ctx.runs + 1)
+		ctx.workers[site].call("prepare_sales", kind="referee", count=ctx.submit_runs + 1)
 	log("(b) submitting them (on our site the referral qualifies after the commit)")
-	first = alternate(sites, ctx.runs, lambda s, i: _submit(ctx, s, "referee"))
+	first = alternate(sites, ctx.submit_runs, lambda s, i: _submit(ctx, s, "referee"))
 	referee = first[ours]
 	referee_detail = _attributed(ctx, "submit", kind="referee")
 	alternate([native], 1, lambda s, i: _submit(ctx, s, "referee"))
@@ -184,7 +185,14 @@ def measure_submit(ctx) -> dict:
 		"referee_failed": failed(first),
 		"referee_submit_queries": referee.median("submit_queries"),
 		"referee_commit_queries": referee.median("commit_queries"),
+		# the two phases apart: the sale's submit, then its commit (ours: with the crediting after it)
+		"referee_submit_ms": {s: v.median("submit_ms") for s, v in first.items()},
+		"referee_submit_ratio": paired_ratio(referee, first[native], "submit_ms"),
+		"referee_submit_ratio_ci": paired_interval(referee, first[native], "submit_ms"),
 		"referee_commit_ms": referee.median("commit_ms"),
+		"referee_native_commit_ms": first[native].median("commit_ms"),
+		"referee_commit_added_ms": paired_difference(referee, first[native], "commit_ms"),
+		"referee_hook_ms": referee.median("hook_ms"),
 		"referee_qualified": sum(1 for s in statuses if s == "Qualified"),
 		"referee_runs": len(referee.runs),
 		"referee_from_app": referee_detail.get("from_app", []),

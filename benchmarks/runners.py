@@ -92,13 +92,24 @@ def alternate(sites: list[str], runs: int, fn) -> dict[str, Samples]:
 	return results
 
 
-def _paired(ours: Samples, native: Samples, key: str | None) -> list[float]:
-	"""The ratios of the runs made back to back (run i on both sites) where both succeeded."""
+def _pairs(ours: Samples, native: Samples, key: str | None) -> list[tuple[float, float]]:
+	"""The runs made back to back (run i on both sites) where both succeeded."""
 	return [
-		(o[key] if key else o) / (n[key] if key else n)
+		((o[key] if key else o), (n[key] if key else n))
 		for o, n in zip(ours.runs, native.runs, strict=True)
 		if o is not None and n is not None
 	]
+
+
+def _paired(ours: Samples, native: Samples, key: str | None) -> list[float]:
+	"""The ratios of the runs made back to back where both succeeded."""
+	return [o / n for o, n in _pairs(ours, native, key)]
+
+
+def paired_difference(ours: Samples, native: Samples, key: str | None = None) -> float:
+	"""Median of the differences (ours less native) of the runs made back to back where both
+	succeeded: what one side adds to the other, in the unit of ``key``."""
+	return median([o - n for o, n in _pairs(ours, native, key)])
 
 
 def paired_ratio(ours: Samples, native: Samples, key: str | None = None) -> float:
