@@ -1508,12 +1508,22 @@ def _month_sales_lines(by_site: dict) -> list[str]:
 			f"- `{site}`: {_ms(m['ms'])}; the company's month has {m['month_sales']:,} of its"
 			f" {m['sales']:,} submitted sales; EXPLAIN of its sum: {_steps(m)}"
 		)
+		if stock := m.get("without_app_index"):
+			lines.append(f"  - {_WITHOUT_APP_INDEX}: {_ms(stock['ms'])}; EXPLAIN: {_steps(stock)}")
 		if last := m.get("last_month"):
 			lines.append(
 				f"  - the clock at noon of {last['day']}, the last day of the month before:"
 				f" {_ms(last['ms'])}; that month has {last['month_sales']:,} sales; EXPLAIN: {_steps(last)}"
 			)
+			if stock := last.get("without_app_index"):
+				lines.append(f"    - {_WITHOUT_APP_INDEX}: {_ms(stock['ms'])}; EXPLAIN: {_steps(stock)}")
 	return lines
+
+
+_WITHOUT_APP_INDEX = (
+	"the same statement with ERPNext's own indexes only (`IGNORE INDEX` of the app's"
+	" `rl_month_sales_index`), as on a site without the app"
+)
 
 
 def _steps(m: dict) -> str:
@@ -1538,6 +1548,19 @@ def _month_end_line(till: dict) -> str | None:
 		f" {now['month_sales']:,} sales), plus its sum on {last['day']} ({_ms(last['ms'])},"
 		f" {last['month_sales']:,} sales): {_ms(derived)}, {ratio:.2f}× the same sale on `{other}`"
 		f" ({_ms(sale['ms'][other])}); target ≤ {TILL_TARGET:.2f}×: {_met(ratio <= TILL_TARGET)}."
+		+ _month_end_stock(last, derived, sale["ms"][other])
+	)
+
+
+def _month_end_stock(last: dict, derived: float, other_ms: float) -> str:
+	"""The same derived sale with ERPNext's sum read through its own indexes only."""
+	stock = last.get("without_app_index")
+	if not stock:
+		return ""
+	sale = derived - last["ms"] + stock["ms"]
+	return (
+		f" With ERPNext's own indexes only, that sum takes {_ms(stock['ms'])} and the sale"
+		f" {_ms(sale)} ({sale / other_ms:.2f}×)."
 	)
 
 
