@@ -199,7 +199,20 @@ def measure_submit(ctx) -> dict:
 		"referee_after_commit": referee_detail.get("from_app_after_commit", []),
 		"month_sales": month_sales,
 		"index_cost": cost,
+		# every run's times, in the order they were taken (run i: ours first when i is even)
+		"samples": {
+			"plain": _times(plain, ("ms",)),
+			"referee": _times(first, ("ms", "submit_ms", "commit_ms")),
+		},
 		"errors": {**errors(plain), **errors(first)},
+	}
+
+
+def _times(samples: dict, keys: tuple[str, ...]) -> dict:
+	"""Each site's runs as lists of times (``None`` where a run failed), rounded to µs."""
+	return {
+		site: {key: [round(r[key], 3) if r else None for r in v.runs] for key in keys}
+		for site, v in samples.items()
 	}
 
 

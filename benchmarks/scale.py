@@ -1182,7 +1182,7 @@ def measure_till(scale_site: str, runs: int = 25, sizes: dict | None = None) -> 
 				# a sale: the app's part (its invoice hook, then the sale's commit with the crediting
 				# after it); the rest is ERPNext's and POS Awesome's own submit
 				"app_ms": {s: v.median("app_ms") for s, v in app.items()},
-				# the runs made back to back on the two sites, as the side-by-side table pairs them
+				# the runs made back to back on the two sites, in blocks of two as the side-by-side table takes them
 				**_paired_ratios(samples, sites, "ratio"),
 				**(_paired_ratios(app, sites, "app_ratio") if app else {}),
 				"errors": {s: v.errors[:3] for s, v in samples.items() if v.errors},
@@ -1214,8 +1214,9 @@ def _app_part(samples: Samples) -> Samples:
 
 
 def _paired_ratios(samples: dict[str, Samples], sites: list[str], field: str) -> dict:
-	"""At scale over the 20,000-customer site: the median of the back-to-back pairs' ratios and
-	its 95 % interval (runners.paired_ratio / paired_interval), when both sites were measured."""
+	"""At scale over the 20,000-customer site: the median over blocks of two back-to-back runs (one
+	with each site first) of their ratios of sums, and its 95 % interval (runners.paired_ratio /
+	paired_interval), when both sites were measured."""
 	if len(sites) < 2:
 		return {}
 	key = "app_ms" if field.startswith("app") else "ms"
@@ -1396,7 +1397,7 @@ def _till_lines(till: dict) -> list[str]:
 	setting = ", ".join(f"`{s}`: {v}" for s, v in (till.get(SALES_UPDATE) or {}).items())
 	lines = [
 		f"| Till path, in-process, median of {till.get('runs', 7)} | at scale (`{sites[0]}`) | `{other or '—'}`"
-		" | Ratio (of the pairs run back to back, 95 % interval) | Target | Full scans at scale | Met? |",
+		" | Ratio (runs back to back, in blocks of two, 95 % interval) | Target | Full scans at scale | Met? |",
 		"|---|---|---|---|---|---|---|",
 	]
 
@@ -1471,8 +1472,8 @@ def _code_size_lines(c: dict, runs: int) -> list[str]:
 	return [
 		f"| `create_customer` by the size of the code, at scale, in-process, median of {runs}"
 		f" | The influencer's code (`{busy['code']}`, {busy['referees']:,} referees)"
-		f" | A code of {usual['referees']:,} referees (`{usual['code']}`) | Ratio (pairs run back to"
-		" back, 95 % interval) | Target | Full scans | Met? |",
+		f" | A code of {usual['referees']:,} referees (`{usual['code']}`) | Ratio (runs back to back,"
+		" in blocks of two, 95 % interval) | Target | Full scans | Met? |",
 		"|---|---|---|---|---|---|---|",
 		f"| A referred customer created at the till (outcomes: {', '.join(c['outcomes'])}"
 		f"{f'; {failures}' if failures else ''}) | {_ms(c['ms']['busy'])} ({c['queries']['busy']:.0f} queries)"
