@@ -9,7 +9,7 @@
 #   bash benchmarks/run.sh --scale 1000000 # the reports and cards on N referrals (scale.py), on
 #                                          # rl_bench_scale.localhost: its own site, loaded once
 #
-# Environment: BENCH_RUNS (HTTP / in-process runs per site, default 30), BENCH_SUBMIT_RUNS (sales
+# Environment: BENCH_RUNS (HTTP / in-process runs per site, default 60), BENCH_SUBMIT_RUNS (sales
 # submitted per site for (b), default 60), BENCH_ROUNDS (rounds of the tills and of the backfill,
 # default 3), BENCH_CUSTOMERS (backfill size, default 100000). Uses port 8020 on 127.0.0.1 while
 # it runs. Never touches test_referral.localhost or referral.localhost.
@@ -103,5 +103,5 @@ as_bench "$BENCH_PY $SCRIPTS/setup.py --site $NATIVE >&2"
 as_bench "$BENCH_PY $SCRIPTS/setup.py --site $OURS >&2"
 [ -n "$SETUP_ONLY" ] && exit 0
 
-as_bench "BENCH_RUNS=${BENCH_RUNS:-30} BENCH_SUBMIT_RUNS=${BENCH_SUBMIT_RUNS:-60} BENCH_ROUNDS=${BENCH_ROUNDS:-3} \
+as_bench "BENCH_RUNS=${BENCH_RUNS:-60} BENCH_SUBMIT_RUNS=${BENCH_SUBMIT_RUNS:-60} BENCH_ROUNDS=${BENCH_ROUNDS:-3} \
 BENCH_CUSTOMERS=${BENCH_CUSTOMERS:-100000} $BENCH_PY $SCRIPTS/table.py --site $OURS --native $NATIVE"

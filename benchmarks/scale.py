@@ -1128,7 +1128,7 @@ def measure_code_size(worker, sizes: dict, runs: int) -> dict:
 	}
 
 
-def measure_till(scale_site: str, runs: int = 25, sizes: dict | None = None) -> dict:
+def measure_till(scale_site: str, runs: int = 26, sizes: dict | None = None) -> dict:
 	"""The till's create_customer, coupon auto-fetch and a referee's first sale (submitted and
 	committed: the crediting included) in-process (worker.py) on the scale site and on the
 	20,000-customer benchmark site when it exists, alternating between them."""

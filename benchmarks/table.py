@@ -612,7 +612,7 @@ def main() -> None:
 	parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 	parser.add_argument("--site", required=True, help="the site with referral_loyalty")
 	parser.add_argument("--native", required=True, help="its twin with POS Awesome only")
-	parser.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", 30)))
+	parser.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", 60)))
 	parser.add_argument("--submit-runs", type=int, default=int(os.environ.get("BENCH_SUBMIT_RUNS", 60)))
 	parser.add_argument("--rounds", type=int, default=int(os.environ.get("BENCH_ROUNDS", 3)))
 	parser.add_argument("--inproc-runs", type=int, default=7)
