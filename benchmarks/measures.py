@@ -33,6 +33,7 @@ from runners import (
 	paired_ratio,
 	percentile,
 	sale_payload,
+	second_cost,
 )
 
 # in-process calls per site before the timed ones: a worker's first calls still fill its caches
@@ -174,6 +175,7 @@ def measure_submit(ctx) -> dict:
 		"queries": {s: v.median("queries") for s, v in plain.items()},
 		"failed": failed(plain),
 		"hook_ms": plain[ours].median("hook_ms"),
+		"second_cost": second_cost(plain[ours], plain[native], "ms"),
 		"added": detail.get("from_app", []),
 		"explain": detail.get("explain", []),
 		"explain_hit": detail.get("explain_hit", []),

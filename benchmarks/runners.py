@@ -95,10 +95,10 @@ def alternate(sites: list[str], runs: int, fn) -> dict[str, Samples]:
 def _blocks(ours: Samples, native: Samples, key: str | None) -> list[tuple[float, float]]:
 	"""Runs 2k and 2k+1 taken together, the sums of each side's two runs; a block with a failed
 	run is left out. ``alternate`` puts one site first in run 2k and the other first in run 2k+1,
-	so whatever going second in a pair costs weighs on both sides of a block alike. On this
-	2-core machine it is about 5 % of a sale, for whichever site goes second (a benchmark's
-	JSON keeps (b)'s samples in order, where it shows): one run's ratio alone swings with the order
-	and their median lands anywhere between the two orders' ratios."""
+	so whatever going second in a pair costs weighs on both sides of a block alike
+	(``second_cost`` says how much: 3 to 11 % of a sale in the runs measured on 2-core machines). One
+	run's ratio alone swings with the order, and the median of such ratios lands anywhere between
+	the two orders'."""
 
 	def value(run):
 		return run[key] if key else run
@@ -127,6 +127,22 @@ def paired_ratio(ours: Samples, native: Samples, key: str | None = None) -> floa
 	of their sums: a slow spell of the shared machine hits both sides of a block, not one site's
 	median, and so does the cost of going second."""
 	return median(_ratios(ours, native, key))
+
+
+def second_cost(ours: Samples, native: Samples, key: str | None = None) -> float:
+	"""What going second in a pair cost, as a share of a run: from the median ratio of the pairs
+	where ours went first (``alternate``'s even runs) and of those where the other site did, the
+	square root of their quotient, less one. The blocks cancel it; this says how much there was."""
+	pairs = [
+		(i, (o[key] if key else o) / (n[key] if key else n))
+		for i, (o, n) in enumerate(zip(ours.runs, native.runs, strict=True))
+		if o is not None and n is not None
+	]
+	ours_first = [r for i, r in pairs if i % 2 == 0]
+	other_first = [r for i, r in pairs if i % 2 == 1]
+	if not ours_first or not other_first:
+		return float("nan")
+	return (median(other_first) / median(ours_first)) ** 0.5 - 1
 
 
 def paired_interval(

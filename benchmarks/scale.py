@@ -1182,7 +1182,7 @@ def measure_till(scale_site: str, runs: int = 26, sizes: dict | None = None) -> 
 				# a sale: the app's part (its invoice hook, then the sale's commit with the crediting
 				# after it); the rest is ERPNext's and POS Awesome's own submit
 				"app_ms": {s: v.median("app_ms") for s, v in app.items()},
-				# the runs made back to back on the two sites, in blocks of two as the side-by-side table takes them
+				# the runs made back to back on the two sites, in blocks of two (runners.paired_ratio)
 				**_paired_ratios(samples, sites, "ratio"),
 				**(_paired_ratios(app, sites, "app_ratio") if app else {}),
 				"errors": {s: v.errors[:3] for s, v in samples.items() if v.errors},

@@ -472,15 +472,20 @@ def notes(ctx, results: dict) -> list[str]:
 		)
 	if b.get("index_cost"):
 		out.append("- (b) " + index_cost_line(b["index_cost"], b["ms"][ctx.ours], "the plain sale"))
+	second = b.get("second_cost")
+	measured = (
+		f" ({second * 100:.1f} % of (b)'s plain sale in this run, whichever site went second)"
+		if second is not None and not _nan(second)
+		else ""
+	)
 	out.append(
 		"- A sample that fails (an HTTP error, an exception in-process) is counted in its row as"
 		' "n failed" and left out of the median. The sites take turns going first, run after run;'
 		" a time ratio is taken over blocks of two runs, one with each site first, where all four"
 		" samples succeeded: the median of the blocks' ratios of sums, so that what going second"
-		" costs (about 5 % of a sale here, to whichever site) weighs on both sides alike. The"
-		" interval after it is the 95 % bootstrap interval of that median over the blocks (2,000"
-		" draws), the resolution of the measurement: a ratio whose interval spans its target could"
-		" have come out on either side of it."
+		f" costs{measured} weighs on both sides alike. The interval after it is the 95 % bootstrap"
+		" interval of that median over the blocks (2,000 draws), the resolution of the measurement:"
+		" a ratio whose interval spans its target could have come out on either side of it."
 	)
 	out.append(
 		"- Times are wall-clock on a shared machine. The two sites are measured alternately, run"
@@ -501,8 +506,8 @@ def index_cost_line(cost: dict, sale_ms: float, sale: str) -> str:
 		f" and submitted in two copies of this site's Sales Invoice table ({cost['rows']:,} rows),"
 		f" the second without it, {cost['pairs']} pairs: the two statements {cost['us']['with']:,.0f} µs"
 		f" with it against {cost['us']['without']:,.0f} µs without, {fmt_ratio(cost, 'ratio')},"
-		f" {cost['added_us']:+,.0f} µs a sale (median of the blocks of two pairs, a pair's worth), {_div(cost['added_us'], 10 * sale_ms):.3f} %"
-		f" of {sale} ({fmt_ms(sale_ms)}); the two commits {cost['commit_us']['with']:,.0f} µs against"
+		f" {cost['added_us']:+,.0f} µs a sale (median of the blocks of two pairs, a pair's worth),"
+		f" {_div(cost['added_us'], 10 * sale_ms):.3f} % of {sale} ({fmt_ms(sale_ms)}); the two commits {cost['commit_us']['with']:,.0f} µs against"
 		f" {cost['commit_us']['without']:,.0f} µs."
 	)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
-from runners import Samples, paired_difference, paired_interval, paired_ratio
+from runners import Samples, paired_difference, paired_interval, paired_ratio, second_cost
 
 
 def _alternating(ours_ms: float, native_ms: float, runs: int, second: float) -> tuple[Samples, Samples]:
@@ -31,6 +31,9 @@ class TestPairedRatio(unittest.TestCase):
 		self.assertAlmostEqual(high, 1.09, places=9)
 		# a run's worth of the difference, at the mean cost of the two orders
 		self.assertAlmostEqual(paired_difference(ours, native, "ms"), 9.0 * (1 + 1.06) / 2, places=9)
+		# and how much it was
+		self.assertAlmostEqual(second_cost(ours, native, "ms"), 0.06, places=9)
+		self.assertAlmostEqual(second_cost(*_alternating(109.0, 100.0, 60, second=1.0), "ms"), 0.0, places=9)
 
 	def test_a_failed_run_leaves_its_block_out(self):
 		ours, native = _alternating(110.0, 100.0, 6, second=1.0)
